@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Runs the EmailPipeline on this machine: RabbitMQ (installed and started if missing, unless
+# RABBITMQ_URL points at one), then every service under services/ as its own process on loopback.
+# Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+started_rabbit=no
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo; echo "run.sh: stopping services..."
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  if [ "$started_rabbit" = yes ]; then
+    echo "run.sh: stopping RabbitMQ (started by run.sh)"
+    scripts/rabbitmq.sh stop || true
+  fi
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+scripts/setup-machine.sh
+if [ -z "${RABBITMQ_URL:-}" ]; then
+  if ! scripts/rabbitmq.sh status; then
+    scripts/rabbitmq.sh start
+    started_rabbit=yes
+  fi
+  export RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672/"
+fi
+
+echo "run.sh: building (Release)..."
+dotnet build EmailPipeline.sln -c Release -nologo -v q >/tmp/emailpipeline-run-build.log 2>&1 \
+  || { grep -E 'error' /tmp/emailpipeline-run-build.log | sort -u | head -n 20; exit 1; }
+
+mkdir -p data/logs
+export EMAILPIPELINE_DATA="$root/data"
+for project in services/*/EmailPipeline.*.csproj; do
+  dir=$(dirname "$project"); name=$(basename "$project" .csproj)
+  out="$dir/bin/Release/net10.0"
+  log="data/logs/${name#EmailPipeline.}.log"
+  echo "run.sh: starting ${name#EmailPipeline.} (log: $log)"
+  ( cd "$out" && exec dotnet "$name.dll" ) >"$log" 2>&1 &
+  pids+=($!)
+done
+
+# Wait until every service is ready (broker connected, its queues declared).
+for svc in Ingress:8025 Queue:8027 Delivery:8026; do
+  name=${svc%%:*}; port=${svc##*:}
+  for _ in $(seq 1 90); do
+    curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
+    sleep 1
+  done
+  if ! curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then
+    echo "run.sh: $name did not become ready; see data/logs/$name.log"; tail -n 20 "data/logs/$name.log"; exit 1
+  fi
+done
+
+cat <<'MSG'
+
+EmailPipeline is running.
+  SMTP (MX, no AUTH)            127.0.0.1:2525   accepts mail for localhost and example.test
+  Submission (STARTTLS + AUTH)  127.0.0.1:2587
+  Submissions (implicit TLS)    127.0.0.1:2465
+  Health                        http://127.0.0.1:8025/health/ready   metrics: /metrics
+
+Send a first message:
+  swaks --server 127.0.0.1:2525 --from you@example.org --to postmaster@example.test
+
+It is delivered to Maildir (local domains: localhost, example.test):
+  ls data/maildir/example.test/postmaster/new/
+See the queue:
+  dotnet tools/Cli/bin/Release/net10.0/emailpipeline.dll queue list --all
+
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}" || true
+echo "run.sh: a service exited; see data/logs/"
+exit 1

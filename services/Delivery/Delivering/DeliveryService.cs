@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using EmailPipeline.Contracts;
+using EmailPipeline.Delivery.Configuration;
+using EmailPipeline.Delivery.Lmtp;
+using EmailPipeline.Delivery.Maildir;
+using EmailPipeline.Delivery.Routing;
+using EmailPipeline.Delivery.Smtp;
+using EmailPipeline.Delivery.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace EmailPipeline.Delivery.Delivering;
+
+/// <summary>
+/// One delivery attempt: route, deliver, one outcome per recipient, all inside the attempt timeout so the
+/// input message is never held for long. Whatever is undecided when the timeout strikes is deferred (the
+/// queue retries it; at worst a peer that did take the message sees it twice, as in every MTA).
+/// </summary>
+public sealed class DeliveryService(
+    RoutePlanner planner,
+    SmtpDelivery smtp,
+    LmtpDelivery lmtp,
+    MaildirDelivery maildir,
+    DeliveryMetrics metrics,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryService> logger)
+{
+    public async Task<DeliveryAttempted> AttemptAsync(DeliveryRequested request, CancellationToken cancellationToken)
+    {
+        using Activity? activity = DeliveryMetrics.ActivitySource.StartActivity("delivery attempt", ActivityKind.Client);
+        activity?.SetTag("emailpipeline.message_id", request.MessageId);
+        activity?.SetTag("emailpipeline.attempt_id", request.AttemptId);
+        activity?.SetTag("emailpipeline.destination", request.Destination);
+        activity?.SetTag("emailpipeline.recipients", request.Recipients.Count);
+
+        DateTimeOffset started = time.GetUtcNow();
+        long startTimestamp = time.GetTimestamp();
+        TimeSpan limit = options.Value.AttemptTimeout;
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(limit);
+
+        string via = "none";
+        string transport = "none";
+        IReadOnlyList<RecipientOutcome> outcomes;
+        try
+        {
+            DeliveryRoute route = await planner.PlanAsync(request.Destination, attempt.Token).ConfigureAwait(false);
+            via = route.Via;
+            if (route.Failure is { } failure)
+            {
+                DeliveryLog.RouteFailed(logger, request.MessageId, request.Destination, failure.EnhancedStatus, failure.Diagnostic);
+                outcomes = Outcomes.All(request.Recipients, r => new RecipientOutcome(r, failure.Outcome, failure.ReplyCode, failure.EnhancedStatus, failure.Diagnostic, null));
+            }
+            else
+            {
+                transport = route.Kind.ToString().ToLowerInvariant();
+                ITransportDelivery delivery = route.Kind switch
+                {
+                    TransportKind.Lmtp => lmtp,
+                    TransportKind.Maildir => maildir,
+                    _ => smtp,
+                };
+                outcomes = await delivery.DeliverAsync(request, route, attempt.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            DeliveryLog.AttemptTimedOut(logger, request.AttemptId, request.MessageId, limit);
+            outcomes = Outcomes.All(request.Recipients, r => Outcomes.Deferred(r, "4.4.2", $"delivery attempt timed out after {limit}", null));
+        }
+
+        TimeSpan elapsed = time.GetElapsedTime(startTimestamp);
+        metrics.Attempted(request.Destination, transport, outcomes, elapsed);
+        int delivered = outcomes.Count(o => o.Outcome == DeliveryOutcome.Delivered);
+        int deferred = outcomes.Count(o => o.Outcome == DeliveryOutcome.Deferred);
+        int bounced = outcomes.Count - delivered - deferred;
+        DeliveryLog.AttemptCompleted(logger, request.AttemptId, request.MessageId, request.Destination, via, delivered, deferred, bounced, (long)elapsed.TotalMilliseconds);
+        foreach (RecipientOutcome o in outcomes)
+        {
+            DeliveryLog.RecipientResult(logger, request.MessageId, request.Destination, o.Outcome.ToString(), o.ReplyCode, o.EnhancedStatus, o.RemoteHost);
+        }
+
+        activity?.SetTag("emailpipeline.route", via);
+        activity?.SetTag("emailpipeline.delivered", delivered);
+        activity?.SetTag("emailpipeline.deferred", deferred);
+        activity?.SetTag("emailpipeline.bounced", bounced);
+        if (delivered < outcomes.Count)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, $"{deferred} deferred, {bounced} bounced");
+        }
+
+        return new DeliveryAttempted
+        {
+            MessageId = request.MessageId,
+            AttemptId = request.AttemptId,
+            Destination = request.Destination,
+            AttemptNumber = request.AttemptNumber,
+            AttemptedAt = started,
+            Outcomes = outcomes,
+            // The queue keeps no copy of the body: it comes back only when there is something to retry or a DSN
+            // to write (a bounce returns the original; a success DSN its headers).
+            Content = deferred > 0 || bounced > 0 || WantsSuccessDsn(request, outcomes) ? request.Content : null,
+        };
+    }
+
+    private static bool WantsSuccessDsn(DeliveryRequested request, IReadOnlyList<RecipientOutcome> outcomes) =>
+        request.Recipients.Any(r => r.Notify.HasFlag(DsnNotify.Success)
+            && outcomes.Any(o => o.Recipient == r.Address && o.Outcome == DeliveryOutcome.Delivered));
+}

@@ -1,0 +1,76 @@
+using System.Net;
+using EmailPipeline.Contracts;
+using EmailPipeline.Delivery.Configuration;
+using EmailPipeline.Delivery.Consumers;
+using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Lmtp;
+using EmailPipeline.Delivery.Maildir;
+using EmailPipeline.Delivery.Routing;
+using EmailPipeline.Delivery.Smtp;
+using EmailPipeline.Delivery.Telemetry;
+using EmailPipeline.ServiceDefaults;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace EmailPipeline.Delivery.Extensions;
+
+public static class DeliveryExtensions
+{
+    /// <summary>Options, routing, the three transports, the consumer and the HTTP endpoint.</summary>
+    public static WebApplicationBuilder AddDelivery(this WebApplicationBuilder builder)
+    {
+        IServiceCollection services = builder.Services;
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.Dns));
+        services.AddSingleton(sp => Options.Create(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value.CircuitBreaker));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<DeliveryMetrics>();
+        services.AddSingleton<IMxResolver, DnsClientMxResolver>();
+        services.AddSingleton(sp =>
+        {
+            DeliveryOptions o = sp.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+            return new RoutePlanner(new TransportMap(o.Transports), o.Smarthost, sp.GetRequiredService<IMxResolver>(), Random.Shared);
+        });
+        services.AddSingleton<HostConnector>();
+        services.AddSingleton<HostCircuits>();
+        services.AddSingleton<MaildirWriter>();
+        services.AddSingleton<SmtpConnectionPool>();
+        services.AddSingleton<SmtpDelivery>();
+        services.AddSingleton<LmtpDelivery>();
+        services.AddSingleton<MaildirDelivery>();
+        services.AddSingleton<DeliveryService>();
+
+        // Outcomes must reach the Queue service even if it has not started yet.
+        services.AddDeclaredQueues(
+            (PipelineQueues.Delivery, PipelineQueues.ExchangeOf<DeliveryRequested>()),
+            (PipelineQueues.DeliveryResults, PipelineQueues.ExchangeOf<DeliveryAttempted>()));
+
+        builder.AddPipelineBus(
+            x => x.AddConsumer<DeliveryRequestedConsumer, DeliveryRequestedConsumerDefinition>(),
+            (_, cfg) => cfg.Publish<DeliveryAttempted>(p => p.Durable = true));
+
+        // A delivery in flight finishes (bounded by the attempt timeout) before the bus stops on SIGTERM.
+        DeliveryOptions delivery = builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        services.Configure<MassTransitHostOptions>(o => o.StopTimeout = delivery.AttemptTimeout + TimeSpan.FromSeconds(15));
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = delivery.AttemptTimeout + TimeSpan.FromSeconds(30));
+
+        builder.WebHost.UseUrls();
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var options = context.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+            if (Uri.TryCreate(options.HttpUrl, UriKind.Absolute, out Uri? http) && IPAddress.TryParse(http.Host.Trim('[', ']'), out IPAddress? address))
+            {
+                kestrel.Listen(address, http.Port);
+            }
+            else if (http is not null)
+            {
+                kestrel.ListenAnyIP(http.Port);
+            }
+
+            kestrel.AddServerHeader = false;
+        });
+
+        return builder;
+    }
+}

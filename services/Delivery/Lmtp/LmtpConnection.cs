@@ -1,0 +1,126 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EmailPipeline.Delivery.Lmtp;
+
+/// <summary>
+/// The wire side of an LMTP session (RFC 2033): commands out, multi-line replies in, DATA dot-stuffed.
+/// MailKit has no LMTP client, and LMTP's one difference (a reply per accepted recipient after DATA) is
+/// small enough to write here.
+/// </summary>
+public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAsyncDisposable
+{
+    private const int MaxReplyLine = 4096;
+    private readonly NetworkStream _stream = new(socket, ownsSocket: true);
+    private readonly byte[] _buffer = new byte[8192];
+    private int _start;
+    private int _end;
+
+    public async Task<LmtpReply> CommandAsync(string line, CancellationToken cancellationToken)
+    {
+        await WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"), cancellationToken).ConfigureAwait(false);
+        return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(cancellationToken);
+        await _stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the message with leading dots doubled and the terminating CRLF.CRLF.</summary>
+    public async Task WriteDataAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var output = new ArrayBufferWriter<byte>(content.Length + 64);
+        ReadOnlySpan<byte> span = content.Span;
+        bool lineStart = true;
+        for (int i = 0; i < span.Length; i++)
+        {
+            if (lineStart && span[i] == (byte)'.')
+            {
+                output.Write("."u8);
+            }
+
+            output.GetSpan(1)[0] = span[i];
+            output.Advance(1);
+            lineStart = span[i] == (byte)'\n' && i > 0 && span[i - 1] == (byte)'\r';
+        }
+
+        if (!span.EndsWith("\r\n"u8))
+        {
+            output.Write("\r\n"u8);
+        }
+
+        output.Write(".\r\n"u8);
+        await WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<LmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = Timeout(cancellationToken);
+        var text = new StringBuilder();
+        while (true)
+        {
+            string line = await ReadLineAsync(timeout.Token).ConfigureAwait(false);
+            if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture, out int code))
+            {
+                throw new IOException($"Malformed LMTP reply: {line}");
+            }
+
+            if (text.Length > 0)
+            {
+                text.Append(' ');
+            }
+
+            text.Append(line.Length > 4 ? line[4..] : "");
+            if (line.Length == 3 || line[3] != '-')
+            {
+                return new LmtpReply(code, text.ToString());
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _stream.DisposeAsync().ConfigureAwait(false);
+
+    private CancellationTokenSource Timeout(CancellationToken cancellationToken)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(commandTimeout);
+        return cts;
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            int lf = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
+            if (lf >= 0)
+            {
+                string line = Encoding.UTF8.GetString(_buffer, _start, lf);
+                _start += lf + 2;
+                return line;
+            }
+
+            if (_end - _start >= MaxReplyLine)
+            {
+                throw new IOException("LMTP reply line too long");
+            }
+
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            int n = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException("LMTP server closed the connection");
+            }
+
+            _end += n;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.ComponentModel.DataAnnotations;
+using EmailPipeline.Smtp.Data;
+
+namespace EmailPipeline.Ingress.Configuration;
+
+/// <summary>Session limits and timeouts. Bound from "Ingress:Limits".</summary>
+public sealed class SmtpLimits
+{
+    /// <summary>SIZE (RFC 1870) and the enforced maximum, in bytes. Keep well under RabbitMQ's max_message_size.</summary>
+    [Range(1024, 512L * 1024 * 1024)]
+    public long MaxMessageSize { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>Recipients per transaction; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8 asks for at least 100).</summary>
+    [Range(1, 100_000)]
+    public int MaxRecipients { get; set; } = 1000;
+
+    /// <summary>Octets in a command line including CRLF. RFC 5321 gives 512; SIZE, DSN and AUTH= parameters
+    /// may add to it (RFC 1870 §3, RFC 3461 §4), so allow more for MAIL and RCPT.</summary>
+    [Range(512, 12288)]
+    public int MaxCommandLineLength { get; set; } = 2048;
+
+    /// <summary>Octets in an AUTH line or SASL response (RFC 4954 §4: at least 12288).</summary>
+    [Range(512, 65536)]
+    public int MaxAuthLineLength { get; set; } = 12288;
+
+    /// <summary>Octets in a message text line including CRLF (RFC 5321 §4.5.3.1.6: 1000). 0 turns the check off.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxLineLength { get; set; } = 1000;
+
+    public BareLineEndingMode BareLineEndings { get; set; } = BareLineEndingMode.Reject;
+
+    /// <summary>Waiting for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Waiting for the next block of DATA or BDAT content (RFC 5321 §4.5.3.2.6: 3 minutes on the client side).</summary>
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Protocol errors in one session before "421 4.7.0 Too many errors".</summary>
+    [Range(1, 1000)]
+    public int MaxErrors { get; set; } = 10;
+
+    /// <summary>Concurrent sessions on all listeners together; more get 421 4.7.0.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxSessions { get; set; } = 20_000;
+
+    /// <summary>Concurrent sessions from one client IP; more get 421 4.7.0.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxSessionsPerClient { get; set; } = 50;
+
+    /// <summary>Messages accepted in one session before the next MAIL gets 421 (bounds a session's life).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxMessagesPerSession { get; set; } = 10_000;
+}

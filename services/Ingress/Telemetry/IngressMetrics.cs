@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EmailPipeline.Ingress.Telemetry;
+
+/// <summary>The ingress's instruments. Meter and ActivitySource are both named "EmailPipeline.Ingress".</summary>
+public sealed class IngressMetrics
+{
+    public const string Name = "EmailPipeline.Ingress";
+
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    private readonly UpDownCounter<long> _activeSessions;
+    private readonly Counter<long> _sessions;
+    private readonly Counter<long> _refusedSessions;
+    private readonly Counter<long> _accepted;
+    private readonly Counter<long> _rejected;
+    private readonly Counter<long> _bytes;
+    private readonly Histogram<double> _acceptLatency;
+    private readonly Counter<long> _policyFailures;
+
+    public IngressMetrics(IMeterFactory meterFactory)
+    {
+        Meter meter = meterFactory.Create(Name);
+        _activeSessions = meter.CreateUpDownCounter<long>("emailpipeline.ingress.sessions.active", "{session}", "SMTP sessions open now");
+        _sessions = meter.CreateCounter<long>("emailpipeline.ingress.sessions", "{session}", "SMTP sessions opened");
+        _refusedSessions = meter.CreateCounter<long>("emailpipeline.ingress.sessions.refused", "{session}", "Connections refused with 421/554 before the greeting, by reason");
+        _accepted = meter.CreateCounter<long>("emailpipeline.ingress.messages.accepted", "{message}", "Messages accepted (250 after the broker's confirm)");
+        _rejected = meter.CreateCounter<long>("emailpipeline.ingress.messages.rejected", "{message}", "Messages and recipients refused, by reason");
+        _bytes = meter.CreateCounter<long>("emailpipeline.ingress.bytes.received", "By", "Message content bytes received");
+        _acceptLatency = meter.CreateHistogram<double>(
+            "emailpipeline.ingress.accept.duration",
+            "s",
+            "Time from the end of DATA to the 250 reply (policy verdict and broker confirm)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+        _policyFailures = meter.CreateCounter<long>("emailpipeline.ingress.policy.failures", "{request}", "Policy verdicts that did not come in time, by the failure mode applied");
+    }
+
+    public void SessionStarted(string listener)
+    {
+        var tag = new KeyValuePair<string, object?>("listener", listener);
+        _activeSessions.Add(1, tag);
+        _sessions.Add(1, tag);
+    }
+
+    public void SessionEnded(string listener) => _activeSessions.Add(-1, new KeyValuePair<string, object?>("listener", listener));
+
+    public void SessionRefused(string listener, string reason) =>
+        _refusedSessions.Add(1, new("listener", listener), new("reason", reason));
+
+    public void MessageAccepted(string listener, long bytes, TimeSpan latency)
+    {
+        var tag = new KeyValuePair<string, object?>("listener", listener);
+        _accepted.Add(1, tag);
+        _bytes.Add(bytes, tag);
+        _acceptLatency.Record(latency.TotalSeconds, tag);
+    }
+
+    public void Rejected(string listener, string reason) =>
+        _rejected.Add(1, new("listener", listener), new("reason", reason));
+
+    public void PolicyFailure(string mode) => _policyFailures.Add(1, new KeyValuePair<string, object?>("mode", mode));
+}

@@ -1,0 +1,40 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace EmailPipeline.Queue.State;
+
+/// <summary>
+/// The shared store for several Queue replicas. Same schema and statements as SQLite; concurrent writers are
+/// left to PostgreSQL (row locks, and the unique key on attempts decides which replica records an attempt).
+/// </summary>
+public sealed class PostgresQueueStore : SqlQueueStore
+{
+    // Any fixed number: replicas starting together take it so only one runs CREATE TABLE at a time
+    // (concurrent CREATE ... IF NOT EXISTS can still fail on the catalog's unique index).
+    private const long SchemaLockKey = 0x456D61696C51;
+
+    private readonly NpgsqlDataSource _dataSource;
+
+    public PostgresQueueStore(string connectionString, TimeProvider timeProvider)
+        : base(timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    protected override async Task CreateSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        DbTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await using DbCommand command = Command(connection, transaction, $"SELECT pg_advisory_xact_lock({SchemaLockKey});\n{Schema}");
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every test of EmailPipeline. Sets up what it needs itself (RabbitMQ, swaks, smtp-source/sink),
+# builds once, runs each test project and ends with one line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+root=$(pwd)
+
+scripts/setup-machine.sh || { echo "test.sh: machine set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+if [ -z "${RABBITMQ_URL:-}" ]; then
+  scripts/rabbitmq.sh start || { echo "test.sh: RabbitMQ did not start"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+if [ -z "${EMAILPIPELINE_TEST_POSTGRES:-}" ]; then
+  scripts/postgres.sh start || { echo "test.sh: PostgreSQL did not start"; echo "0 passed, 1 failed"; exit 1; }
+  export EMAILPIPELINE_TEST_POSTGRES="Host=127.0.0.1;Port=${PGPORT:-15432};Username=postgres"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+echo "== build"
+if ! dotnet build EmailPipeline.sln -c Release -nologo -v q >/tmp/emailpipeline-build.log 2>&1; then
+  grep -E 'error|warn' /tmp/emailpipeline-build.log | sort -u | head -n 40
+  echo "0 passed, 1 failed"; exit 1
+fi
+
+passed=0; failed=0; skipped=0; broken=0
+results=$(mktemp -d)
+for project in tests/*Tests/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  log="$results/$name.log"
+  dotnet test "$project" -c Release --no-build -nologo >"$log" 2>&1
+  rc=$?
+  grep -E -A12 '^\s+Failed [A-Za-z]' "$log" | head -n 150
+  grep -ohE 'RFC 7208 suite: [0-9]+ of [0-9]+ passed' "$log" | head -n 1
+  summary=$(grep -E '(Passed|Failed)!\s+- Failed:' "$log" | tail -n 1)
+  echo "${summary:-no summary (exit $rc)}"
+  if [ -n "$summary" ]; then
+    p=$(echo "$summary" | sed -E 's/.*Passed:\s+([0-9]+).*/\1/')
+    f=$(echo "$summary" | sed -E 's/.*Failed:\s+([0-9]+),.*/\1/')
+    s=$(echo "$summary" | sed -E 's/.*Skipped:\s+([0-9]+).*/\1/')
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  elif [ $rc -ne 0 ]; then
+    tail -n 40 "$log"
+    broken=$((broken + 1))
+  fi
+done
+
+failed=$((failed + broken))
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

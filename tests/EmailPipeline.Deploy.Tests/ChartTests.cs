@@ -1,0 +1,360 @@
+using System.Globalization;
+using System.Text.Json;
+using EmailPipeline.Contracts;
+
+namespace EmailPipeline.Deploy.Tests;
+
+/// <summary>
+/// The Helm chart under k8s/emailpipeline, rendered with its default values and with
+/// k8s/examples/production-values.yaml: lint, schema validation of every object, and the properties an
+/// operator relies on (ports, probes, security, queue names, drain, state).
+/// </summary>
+public sealed class ChartTests
+{
+    public static TheoryData<string> ValueSets => ["default", "production"];
+
+    private static readonly string[] Components = ["ingress", "queue", "delivery"];
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Helm_lint_passes_strict(string values)
+    {
+        ProcessResult r = DeployTools.Run(DeployTools.Helm, ["lint", "--strict", DeployTools.Chart, .. DeployTools.ValuesArgs(values)]);
+        Assert.True(r.ExitCode == 0, $"helm lint failed:\n{r.StdOut}\n{r.StdErr}");
+        Assert.Contains("0 chart(s) failed", r.StdOut, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Every_rendered_object_is_valid_against_the_Kubernetes_schemas(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        Assert.NotEmpty(objects);
+        Assert.All(objects, o =>
+        {
+            Assert.True(o.Schema is not null, $"{o} ({o.ApiVersion}) has no schema to be validated against");
+            Assert.True(o.Errors.Length == 0, $"{o}: {string.Join("; ", o.Errors)}");
+        });
+        foreach (string c in Components)
+        {
+            Single(objects, "Deployment", c);
+            Single(objects, "ConfigMap", c);
+        }
+    }
+
+    [Fact]
+    public void Every_optional_feature_renders_valid_objects_together()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production",
+            "ingress.proxyProtocol.enabled=true",
+            "ingress.users[0].name=alice",
+            "ingress.users[0].passwordHash=$pbkdf2-sha256$210000$c2FsdA$aGFzaA",
+            "ingress.users[0].senders[0]=alice@example.com",
+            "ingress.usersExistingSecret=",
+            "queue.store.postgres.existingSecret=",
+            "queue.store.postgres.connectionString=Host=db;Username=u;Password=p",
+            "rabbitmq.existingSecret=",
+            "rabbitmq.url=amqp://u:p@rabbit:5672/mail");
+        Assert.All(objects, o => Assert.True(o.Schema is not null && o.Errors.Length == 0, $"{o}: {string.Join("; ", o.Errors)}"));
+        Assert.Contains(objects, o => o.Kind == "Secret" && o.Name.EndsWith("-ingress-users", StringComparison.Ordinal));
+        Assert.Contains(objects, o => o.Kind == "Secret" && o.Name.EndsWith("-queue-postgres", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void The_ingress_LoadBalancer_maps_25_587_465_to_the_container_ports_with_Local_traffic_policy(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        RenderedObject service = Single(objects, "Service", "ingress");
+        Assert.Equal("LoadBalancer", service.Spec.GetProperty("type").GetString());
+        Assert.Equal("Local", service.Spec.GetProperty("externalTrafficPolicy").GetString());
+        var ports = service.Spec.GetProperty("ports").EnumerateArray()
+            .Select(p => (p.GetProperty("port").GetInt32(), p.GetProperty("targetPort").GetInt32()))
+            .OrderBy(p => p.Item1).ToArray();
+        Assert.Equal([(25, 2525), (465, 2465), (587, 2587)], ports);
+
+        // The container really listens there: the ConfigMap's listeners bind all addresses on those ports.
+        Dictionary<string, string> env = ConfigData(objects, "ingress");
+        var listenerPorts = env.Where(kv => kv.Key.StartsWith("Ingress__Listeners__", StringComparison.Ordinal) && kv.Key.EndsWith("__Port", StringComparison.Ordinal))
+            .Select(kv => int.Parse(kv.Value, CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.Equal([2465, 2525, 2587], listenerPorts);
+        Assert.All(env.Where(kv => kv.Key.EndsWith("__Address", StringComparison.Ordinal)), kv => Assert.Equal("0.0.0.0", kv.Value));
+        Assert.All(env.Where(kv => kv.Key.EndsWith("__ProxyProtocol", StringComparison.Ordinal)), kv => Assert.Equal("false", kv.Value));
+        var containerPorts = Container(Single(objects, "Deployment", "ingress")).GetProperty("ports").EnumerateArray()
+            .Select(p => p.GetProperty("containerPort").GetInt32()).ToHashSet();
+        Assert.Superset(new HashSet<int> { 2525, 2587, 2465 }, containerPorts);
+    }
+
+    [Fact]
+    public void Proxy_protocol_switch_turns_it_on_for_every_listener()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default", "ingress.proxyProtocol.enabled=true");
+        Dictionary<string, string> env = ConfigData(objects, "ingress");
+        var flags = env.Where(kv => kv.Key.EndsWith("__ProxyProtocol", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, flags.Length);
+        Assert.All(flags, kv => Assert.Equal("true", kv.Value));
+        Assert.Equal("Cluster", Single(objects, "Service", "ingress").Spec.GetProperty("externalTrafficPolicy").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Probes_use_health_live_and_health_ready_on_the_port_the_service_binds(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        var expected = new Dictionary<string, (string Key, int Port)>
+        {
+            ["ingress"] = ("Ingress__HttpUrl", 8025),
+            ["queue"] = ("Queue__HttpUrl", 8027),
+            ["delivery"] = ("Delivery__HttpUrl", 8026),
+        };
+        foreach (string c in Components)
+        {
+            Assert.Equal($"http://0.0.0.0:{expected[c].Port}", ConfigData(objects, c)[expected[c].Key]);
+            JsonElement container = Container(Single(objects, "Deployment", c));
+            int httpPort = container.GetProperty("ports").EnumerateArray()
+                .Single(p => p.GetProperty("name").GetString() == "http").GetProperty("containerPort").GetInt32();
+            Assert.Equal(expected[c].Port, httpPort);
+            foreach ((string probe, string path) in new[] { ("livenessProbe", "/health/live"), ("startupProbe", "/health/live"), ("readinessProbe", "/health/ready") })
+            {
+                JsonElement get = container.GetProperty(probe).GetProperty("httpGet");
+                Assert.Equal(path, get.GetProperty("path").GetString());
+                Assert.Equal("http", get.GetProperty("port").GetString());
+            }
+
+            // The metrics Service reaches the same port.
+            RenderedObject http = Single(objects, "Service", c + "-http");
+            Assert.Equal(expected[c].Port, http.Spec.GetProperty("ports")[0].GetProperty("port").GetInt32());
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Every_container_runs_non_root_read_only_without_capabilities(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        foreach (RenderedObject d in objects.Where(o => o.Kind == "Deployment"))
+        {
+            JsonElement pod = d.Spec.GetProperty("template").GetProperty("spec");
+            JsonElement podSc = pod.GetProperty("securityContext");
+            Assert.True(podSc.GetProperty("runAsNonRoot").GetBoolean(), d.ToString());
+            Assert.NotEqual(0, podSc.GetProperty("runAsUser").GetInt32());
+            Assert.Equal("RuntimeDefault", podSc.GetProperty("seccompProfile").GetProperty("type").GetString());
+            Assert.False(pod.GetProperty("automountServiceAccountToken").GetBoolean());
+            var containers = pod.GetProperty("containers").EnumerateArray()
+                .Concat(pod.TryGetProperty("initContainers", out JsonElement init) ? init.EnumerateArray() : []).ToArray();
+            Assert.NotEmpty(containers);
+            foreach (JsonElement c in containers)
+            {
+                JsonElement sc = c.GetProperty("securityContext");
+                Assert.True(sc.GetProperty("runAsNonRoot").GetBoolean(), d.ToString());
+                Assert.True(sc.GetProperty("readOnlyRootFilesystem").GetBoolean(), d.ToString());
+                Assert.False(sc.GetProperty("allowPrivilegeEscalation").GetBoolean(), d.ToString());
+                Assert.Equal(["ALL"], sc.GetProperty("capabilities").GetProperty("drop").EnumerateArray().Select(x => x.GetString()));
+                Assert.False(sc.GetProperty("capabilities").TryGetProperty("add", out _), d.ToString());
+                // With a read-only root, /tmp must be a volume.
+                Assert.Contains(c.GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("mountPath").GetString() == "/tmp");
+            }
+        }
+    }
+
+    [Fact]
+    public void KEDA_scales_the_workers_on_the_queues_the_services_declare()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production");
+        string[] QueueNames(RenderedObject o) => o.Spec.GetProperty("triggers").EnumerateArray()
+            .Where(t => t.GetProperty("type").GetString() == "rabbitmq")
+            .Select(t => t.GetProperty("metadata").GetProperty("queueName").GetString()!).ToArray();
+
+        RenderedObject delivery = Single(objects, "ScaledObject", "delivery");
+        Assert.Equal([PipelineQueues.Delivery], QueueNames(delivery));
+        Assert.Equal(Single(objects, "Deployment", "delivery").Name, delivery.Spec.GetProperty("scaleTargetRef").GetProperty("name").GetString());
+
+        RenderedObject queue = Single(objects, "ScaledObject", "queue");
+        Assert.Equal([PipelineQueues.Accepted, PipelineQueues.DeliveryResults], QueueNames(queue));
+
+        // KEDA reads the broker URL from the Secret the pods use; the workers leave replicas to KEDA.
+        RenderedObject auth = Assert.Single(objects, o => o.Kind == "TriggerAuthentication");
+        JsonElement target = auth.Spec.GetProperty("secretTargetRef")[0];
+        Assert.Equal("host", target.GetProperty("parameter").GetString());
+        Assert.Equal("emailpipeline-rabbitmq", target.GetProperty("name").GetString());
+        Assert.All(QueueTriggers(objects), t => Assert.Equal(auth.Name, t.GetProperty("authenticationRef").GetProperty("name").GetString()));
+        Assert.False(Single(objects, "Deployment", "delivery").Spec.TryGetProperty("replicas", out _));
+        Assert.DoesNotContain(objects, o => o.Kind == "HorizontalPodAutoscaler" && o.Name.EndsWith("-delivery", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Without_KEDA_delivery_falls_back_to_a_CPU_HPA()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default");
+        Assert.DoesNotContain(objects, o => o.Kind is "ScaledObject" or "TriggerAuthentication");
+        RenderedObject hpa = Single(objects, "HorizontalPodAutoscaler", "delivery");
+        JsonElement metric = Assert.Single(hpa.Spec.GetProperty("metrics").EnumerateArray());
+        Assert.Equal("cpu", metric.GetProperty("resource").GetProperty("name").GetString());
+        Assert.Equal(Single(objects, "Deployment", "delivery").Name, hpa.Spec.GetProperty("scaleTargetRef").GetProperty("name").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Ingress_grace_period_outlasts_the_preStop_sleep_drain_and_publish_timeouts(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        Dictionary<string, string> env = ConfigData(objects, "ingress");
+        TimeSpan drain = TimeSpan.Parse(env["Ingress__DrainTimeout"], CultureInfo.InvariantCulture);
+        TimeSpan publish = TimeSpan.Parse(env["Ingress__PublishTimeout"], CultureInfo.InvariantCulture);
+        Assert.True(drain >= TimeSpan.FromSeconds(30), $"drain {drain}");
+        JsonElement pod = Single(objects, "Deployment", "ingress").Spec.GetProperty("template").GetProperty("spec");
+        int grace = pod.GetProperty("terminationGracePeriodSeconds").GetInt32();
+        JsonElement command = Container(Single(objects, "Deployment", "ingress")).GetProperty("lifecycle").GetProperty("preStop").GetProperty("exec").GetProperty("command");
+        Assert.Equal("sleep", command[0].GetString());
+        int preStop = int.Parse(command[1].GetString()!, CultureInfo.InvariantCulture);
+        Assert.True(preStop > 0);
+        Assert.True(grace > (drain + publish).TotalSeconds + preStop, $"grace {grace}s <= preStop {preStop}s + drain {drain} + publish {publish}");
+    }
+
+    [Fact]
+    public void A_grace_period_shorter_than_the_drain_fails_to_render()
+    {
+        ProcessResult r = DeployTools.HelmTemplate("default", "ingress.terminationGracePeriodSeconds=45");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("must exceed preStopSleepSeconds + drainTimeoutSeconds + publishTimeoutSeconds", r.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Queue_replicas_above_one_with_SQLite_fail_to_render()
+    {
+        ProcessResult r = DeployTools.HelmTemplate("default", "queue.replicas=2");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("queue.replicas=2 needs queue.store.provider=Postgres", r.StdErr, StringComparison.Ordinal);
+
+        ProcessResult scaled = DeployTools.HelmTemplate("default", "queue.autoscaling.enabled=true");
+        Assert.NotEqual(0, scaled.ExitCode);
+        Assert.Contains("needs queue.store.provider=Postgres", scaled.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Queue_defaults_to_one_replica_with_SQLite_on_a_volume_claim()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default");
+        RenderedObject deployment = Single(objects, "Deployment", "queue");
+        Assert.Equal(1, deployment.Spec.GetProperty("replicas").GetInt32());
+        Assert.Equal("Recreate", deployment.Spec.GetProperty("strategy").GetProperty("type").GetString());
+        Assert.Equal("Sqlite", ConfigData(objects, "queue")["Queue__Store__Provider"]);
+        RenderedObject pvc = Single(objects, "PersistentVolumeClaim", "queue-data");
+        JsonElement volume = deployment.Spec.GetProperty("template").GetProperty("spec").GetProperty("volumes").EnumerateArray()
+            .Single(v => v.GetProperty("name").GetString() == "data");
+        Assert.Equal(pvc.Name, volume.GetProperty("persistentVolumeClaim").GetProperty("claimName").GetString());
+        Assert.Equal("/var/lib/emailpipeline", ConfigData(objects, "queue")["EMAILPIPELINE_DATA"]);
+    }
+
+    [Fact]
+    public void Queue_on_Postgres_scales_and_reads_its_connection_string_from_a_secret()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default",
+            "queue.store.provider=Postgres", "queue.replicas=3", "queue.store.postgres.existingSecret=pg", "queue.store.postgres.existingSecretKey=cs");
+        RenderedObject deployment = Single(objects, "Deployment", "queue");
+        Assert.Equal(3, deployment.Spec.GetProperty("replicas").GetInt32());
+        Assert.DoesNotContain(objects, o => o.Kind == "PersistentVolumeClaim");
+        JsonElement env = Container(deployment).GetProperty("env").EnumerateArray()
+            .Single(e => e.GetProperty("name").GetString() == "Queue__Store__ConnectionString");
+        JsonElement secretRef = env.GetProperty("valueFrom").GetProperty("secretKeyRef");
+        Assert.Equal("pg", secretRef.GetProperty("name").GetString());
+        Assert.Equal("cs", secretRef.GetProperty("key").GetString());
+    }
+
+    [Fact]
+    public void Secrets_are_referenced_never_inlined_into_ConfigMaps()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production");
+        Assert.DoesNotContain(objects, o => o.Kind == "Secret"); // production names existing Secrets only
+        foreach (string c in Components)
+        {
+            Assert.DoesNotContain(ConfigData(objects, c).Keys, k => k.Contains("Password", StringComparison.Ordinal) || k.Contains("ConnectionString", StringComparison.Ordinal) || k == "RABBITMQ_URL");
+            JsonElement rabbit = Container(Single(objects, "Deployment", c)).GetProperty("env").EnumerateArray()
+                .Single(e => e.GetProperty("name").GetString() == "RABBITMQ_URL");
+            Assert.Equal("emailpipeline-rabbitmq", rabbit.GetProperty("valueFrom").GetProperty("secretKeyRef").GetProperty("name").GetString());
+        }
+
+        JsonElement ingress = Container(Single(objects, "Deployment", "ingress"));
+        Assert.Contains(ingress.GetProperty("envFrom").EnumerateArray(), e => e.TryGetProperty("secretRef", out JsonElement s) && s.GetProperty("name").GetString() == "emailpipeline-smtp-users");
+    }
+
+    [Fact]
+    public void The_cert_manager_certificate_is_mounted_where_the_ingress_reads_it()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production");
+        RenderedObject certificate = Assert.Single(objects, o => o.Kind == "Certificate");
+        string secretName = certificate.Spec.GetProperty("secretName").GetString()!;
+        Dictionary<string, string> env = ConfigData(objects, "ingress");
+        Assert.Equal("/etc/emailpipeline/tls/tls.crt", env["Ingress__Tls__CertificatePath"]);
+        Assert.Equal("/etc/emailpipeline/tls/tls.key", env["Ingress__Tls__KeyPath"]);
+        RenderedObject deployment = Single(objects, "Deployment", "ingress");
+        JsonElement volume = deployment.Spec.GetProperty("template").GetProperty("spec").GetProperty("volumes").EnumerateArray()
+            .Single(v => v.GetProperty("name").GetString() == "tls");
+        Assert.Equal(secretName, volume.GetProperty("secret").GetProperty("secretName").GetString());
+        Assert.Contains(Container(deployment).GetProperty("volumeMounts").EnumerateArray(),
+            m => m.GetProperty("name").GetString() == "tls" && m.GetProperty("mountPath").GetString() == "/etc/emailpipeline/tls");
+
+        // Default values: no certificate configured, none mounted (the ingress makes a self-signed one).
+        IReadOnlyList<RenderedObject> plain = DeployTools.Render("default");
+        Assert.DoesNotContain(ConfigData(plain, "ingress").Keys, k => k.StartsWith("Ingress__Tls__", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Disruption_budgets_network_policies_and_resources_cover_every_service(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        foreach (string c in Components)
+        {
+            Single(objects, "NetworkPolicy", c);
+            JsonElement resources = Container(Single(objects, "Deployment", c)).GetProperty("resources");
+            Assert.True(resources.GetProperty("requests").TryGetProperty("cpu", out _), c);
+            Assert.True(resources.GetProperty("limits").TryGetProperty("memory", out _), c);
+        }
+
+        Single(objects, "PodDisruptionBudget", "ingress");
+        Single(objects, "PodDisruptionBudget", "delivery");
+        // One SQLite queue replica gets no budget (it would block node drains); a scaled queue does.
+        Assert.Equal(values == "production", objects.Any(o => o.Kind == "PodDisruptionBudget" && o.Name.EndsWith("-queue", StringComparison.Ordinal)));
+        Assert.Equal(values == "production", objects.Any(o => o.Kind == "ServiceMonitor"));
+    }
+
+    [Fact]
+    public void Settings_maps_become_Section__Key_variables()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production");
+        Dictionary<string, string> delivery = ConfigData(objects, "delivery");
+        Assert.Equal("Lmtp", delivery["Delivery__Transports__0__Kind"]);
+        Assert.Equal("dovecot.mail.svc", delivery["Delivery__Transports__0__Host"]);
+        Assert.Equal("24", delivery["Delivery__Transports__0__Port"]);
+        Dictionary<string, string> ingress = ConfigData(objects, "ingress");
+        Assert.Equal("20", ingress["Ingress__Limits__MaxSessionsPerClient"]);
+        Assert.Equal("example.com", ingress["Ingress__LocalDomains__0"]);
+        Assert.Equal("http://otel-collector.observability.svc:4317", ingress["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+    }
+
+    [Fact]
+    public void The_RabbitMQ_cluster_example_has_three_replicas_for_quorum_queues()
+    {
+        string yaml = File.ReadAllText(Path.Combine(DeployTools.Root, "k8s", "examples", "rabbitmq-cluster.yaml"));
+        RenderedObject cluster = Assert.Single(DeployTools.Validate(yaml));
+        Assert.Equal("rabbitmq.com/v1beta1", cluster.ApiVersion);
+        Assert.Equal("RabbitmqCluster", cluster.Kind);
+        Assert.Equal(3, cluster.Spec.GetProperty("replicas").GetInt32());
+        Assert.Contains("rabbitmq_prometheus", cluster.Spec.GetProperty("rabbitmq").GetProperty("additionalPlugins").EnumerateArray().Select(p => p.GetString()));
+    }
+
+    private static IEnumerable<JsonElement> QueueTriggers(IReadOnlyList<RenderedObject> objects) =>
+        objects.Where(o => o.Kind == "ScaledObject").SelectMany(o => o.Spec.GetProperty("triggers").EnumerateArray())
+            .Where(t => t.GetProperty("type").GetString() == "rabbitmq");
+
+    private static RenderedObject Single(IReadOnlyList<RenderedObject> objects, string kind, string component) =>
+        Assert.Single(objects, o => o.Kind == kind && o.Name.EndsWith("-" + component, StringComparison.Ordinal));
+
+    private static JsonElement Container(RenderedObject deployment) =>
+        deployment.Spec.GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
+
+    private static Dictionary<string, string> ConfigData(IReadOnlyList<RenderedObject> objects, string component) =>
+        Single(objects, "ConfigMap", component).Object.GetProperty("data").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetString() ?? "");
+}

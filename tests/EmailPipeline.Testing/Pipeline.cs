@@ -1,0 +1,174 @@
+using System.Globalization;
+
+namespace EmailPipeline.Testing;
+
+/// <summary>
+/// The whole pipeline as separate real processes — Ingress, Queue and one or more Delivery workers — on
+/// loopback ports, in a RabbitMQ virtual host and a data directory of its own. Settings are environment
+/// variables, exactly as run.sh and the Helm chart give them. Services can be killed (-9) and started again.
+/// </summary>
+public sealed class Pipeline : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _common;
+    private readonly Dictionary<string, string> _ingressSettings;
+    private readonly Dictionary<string, string> _queueSettings;
+    private readonly Dictionary<string, string> _deliverySettings;
+    private readonly List<ServiceProcess> _deliveries = [];
+
+    private Pipeline(RabbitVirtualHost broker, string data, IDictionary<string, string> ingress, IDictionary<string, string> queue, IDictionary<string, string> delivery)
+    {
+        Broker = broker;
+        DataDirectory = data;
+        int[] ports = FreePorts.Take(3);
+        (SmtpPort, IngressHttpPort, QueueHttpPort) = (ports[0], ports[1], ports[2]);
+        _common = new Dictionary<string, string>
+        {
+            ["RABBITMQ_URL"] = broker.Url,
+            ["EMAILPIPELINE_DATA"] = data,
+            ["Logging__LogLevel__Default"] = "Information",
+            ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
+            ["Logging__LogLevel__MassTransit"] = "Warning",
+        };
+        _ingressSettings = new Dictionary<string, string>
+        {
+            ["Ingress__HostName"] = "mx.pipeline.test",
+            ["Ingress__HttpUrl"] = $"http://127.0.0.1:{S(IngressHttpPort)}",
+            ["Ingress__LocalDomains__0"] = "example.test",
+            ["Ingress__RelayDomains__0"] = "sink.test",
+            ["Ingress__RelayDomains__1"] = "peer.test",
+            ["Ingress__Listeners__0__Name"] = "mx",
+            ["Ingress__Listeners__0__Role"] = "Mx",
+            ["Ingress__Listeners__0__Port"] = S(SmtpPort),
+            ["Ingress__Limits__MaxSessionsPerClient"] = "500",
+        };
+        Merge(_ingressSettings, ingress);
+        _queueSettings = new Dictionary<string, string>
+        {
+            ["Queue__HostName"] = "mx.pipeline.test",
+            ["Queue__HttpUrl"] = $"http://127.0.0.1:{S(QueueHttpPort)}",
+            ["Queue__Store__SqlitePath"] = Path.Combine(data, "queue.db"),
+        };
+        Merge(_queueSettings, queue);
+        _deliverySettings = new Dictionary<string, string>
+        {
+            ["Delivery__HeloName"] = "mx.pipeline.test",
+            ["Delivery__Transports__0__Match"] = "example.test",
+            ["Delivery__Transports__0__Kind"] = "Maildir",
+            ["Delivery__Transports__0__Path"] = MaildirRoot,
+        };
+        Merge(_deliverySettings, delivery);
+    }
+
+    public RabbitVirtualHost Broker { get; }
+
+    public string DataDirectory { get; }
+
+    public string MaildirRoot => Path.Combine(DataDirectory, "maildir");
+
+    public string QueueDatabase => _queueSettings["Queue__Store__SqlitePath"];
+
+    public int SmtpPort { get; }
+
+    public int IngressHttpPort { get; }
+
+    public int QueueHttpPort { get; }
+
+    public ServiceProcess? Ingress { get; private set; }
+
+    public ServiceProcess? Queue { get; private set; }
+
+    public IReadOnlyList<ServiceProcess> Deliveries => _deliveries;
+
+    /// <summary>Starts everything. Settings given win over the defaults (keys as environment variables,
+    /// e.g. "Queue__RetrySchedule__0" = "00:00:02", "Delivery__Transports__1__Match" = "sink.test").</summary>
+    public static async Task<Pipeline> StartAsync(
+        IDictionary<string, string>? ingress = null,
+        IDictionary<string, string>? queue = null,
+        IDictionary<string, string>? delivery = null,
+        int deliveryWorkers = 1)
+    {
+        RabbitVirtualHost broker = await RabbitVirtualHost.CreateAsync("pipeline");
+        string data = Directory.CreateTempSubdirectory("emailpipeline-data-").FullName;
+        var pipeline = new Pipeline(broker, data, ingress ?? new Dictionary<string, string>(), queue ?? new Dictionary<string, string>(), delivery ?? new Dictionary<string, string>());
+        try
+        {
+            await pipeline.StartQueueAsync();
+            for (int i = 0; i < deliveryWorkers; i++)
+            {
+                await pipeline.StartDeliveryAsync();
+            }
+
+            await pipeline.StartIngressAsync();
+            return pipeline;
+        }
+        catch
+        {
+            await pipeline.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task StartIngressAsync()
+    {
+        Ingress = ServiceProcess.Start("Ingress", With(_ingressSettings));
+        await Ingress.WaitHealthyAsync($"http://127.0.0.1:{S(IngressHttpPort)}/health/ready", TimeSpan.FromSeconds(60));
+    }
+
+    public async Task StartQueueAsync()
+    {
+        Queue = ServiceProcess.Start("Queue", With(_queueSettings));
+        await Queue.WaitHealthyAsync($"http://127.0.0.1:{S(QueueHttpPort)}/health/ready", TimeSpan.FromSeconds(60));
+    }
+
+    public async Task<ServiceProcess> StartDeliveryAsync()
+    {
+        int port = FreePorts.Take(1)[0];
+        var settings = new Dictionary<string, string>(_deliverySettings) { ["Delivery__HttpUrl"] = $"http://127.0.0.1:{S(port)}" };
+        ServiceProcess delivery = ServiceProcess.Start("Delivery", With(settings));
+        _deliveries.Add(delivery);
+        await delivery.WaitHealthyAsync($"http://127.0.0.1:{S(port)}/health/ready", TimeSpan.FromSeconds(60));
+        return delivery;
+    }
+
+    /// <summary>kill -9: no shutdown, no goodbye — what a crash or an OOM kill does.</summary>
+    public static async Task KillAsync(ServiceProcess process) => await process.KillHardAsync();
+
+    /// <summary>Everything the processes printed, for a failing test's message.</summary>
+    public string Output =>
+        $"--- ingress\n{Ingress?.Output}\n--- queue\n{Queue?.Output}\n" +
+        string.Join("\n", _deliveries.Select((d, i) => $"--- delivery {i}\n{d.Output}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (ServiceProcess p in new[] { Ingress, Queue }.Concat(_deliveries).OfType<ServiceProcess>())
+        {
+            await p.DisposeAsync();
+        }
+
+        await Broker.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private Dictionary<string, string> With(Dictionary<string, string> settings)
+    {
+        var all = new Dictionary<string, string>(_common);
+        Merge(all, settings);
+        return all;
+    }
+
+    private static void Merge(IDictionary<string, string> into, IDictionary<string, string> from)
+    {
+        foreach (var (k, v) in from)
+        {
+            into[k] = v;
+        }
+    }
+
+    private static string S(int n) => n.ToString(CultureInfo.InvariantCulture);
+}
