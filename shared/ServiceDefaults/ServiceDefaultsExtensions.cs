@@ -41,6 +41,7 @@ public static class ServiceDefaultsExtensions
                 metrics.AddRuntimeInstrumentation()
                     .AddAspNetCoreInstrumentation()
                     .AddMeter(serviceName)
+                    .AddMeter(ConsumerWatchdog.MeterName)
                     .AddMeter("MassTransit");
                 if (telemetry.PrometheusEndpoint)
                 {
