@@ -38,10 +38,15 @@ public sealed partial class SmtpSinkServer : IAsyncDisposable
     /// <summary>When true, every RCPT gets "451 4.3.0 Try again later" (nothing is accepted).</summary>
     public bool Deferring { get; set; }
 
+    /// <summary>The most transactions (MAIL to the final reply, RSET or a lost session) ever open at once.</summary>
+    public int MaxConcurrentTransactions => Volatile.Read(ref _maxOpen);
+
     /// <summary>RCPT commands answered with 451 so far.</summary>
     public int Deferrals => _deferrals;
 
     private int _deferrals;
+    private int _open;
+    private int _maxOpen;
 
     public int Count => _messages.Count;
 
@@ -148,95 +153,128 @@ public sealed partial class SmtpSinkServer : IAsyncDisposable
                 }
 
                 await Reply("220 sink.test ESMTP test sink");
-                string sender = "";
-                var recipients = new List<string>();
-                while (true)
+                bool open = false;
+                void Transaction(bool begins)
                 {
-                    using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                    idle.CancelAfter(TimeSpan.FromMinutes(2));
-                    string? line = await reader.ReadLineAsync(idle.Token);
-                    if (line is null)
+                    if (begins == open)
                     {
                         return;
                     }
 
-                    string verb = (line.Length >= 4 ? line[..4] : line).ToUpperInvariant();
-                    switch (verb)
+                    open = begins;
+                    if (begins)
                     {
-                        case "EHLO":
-                            await Reply("250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 104857600");
-                            break;
-                        case "HELO":
-                        case "LHLO":
-                            await Reply("250 sink.test");
-                            break;
-                        case "MAIL":
-                            sender = Between(line);
-                            recipients.Clear();
-                            await Reply("250 2.1.0 Ok");
-                            break;
-                        case "RCPT":
-                            if (Deferring)
-                            {
-                                Interlocked.Increment(ref _deferrals);
-                                await Reply("451 4.3.0 Try again later");
-                            }
-                            else
-                            {
-                                recipients.Add(Between(line));
-                                await Reply("250 2.1.5 Ok");
-                            }
+                        int now = Interlocked.Increment(ref _open);
+                        int max;
+                        while (now > (max = Volatile.Read(ref _maxOpen)) && Interlocked.CompareExchange(ref _maxOpen, now, max) != max)
+                        {
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Decrement(ref _open);
+                    }
+                }
 
-                            break;
-                        case "DATA":
-                            if (recipients.Count == 0)
-                            {
-                                await Reply("554 5.5.1 No valid recipients");
+                try
+                {
+                    string sender = "";
+                    var recipients = new List<string>();
+                    while (true)
+                    {
+                        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                        idle.CancelAfter(TimeSpan.FromMinutes(2));
+                        string? line = await reader.ReadLineAsync(idle.Token);
+                        if (line is null)
+                        {
+                            return;
+                        }
+
+                        string verb = (line.Length >= 4 ? line[..4] : line).ToUpperInvariant();
+                        switch (verb)
+                        {
+                            case "EHLO":
+                                await Reply("250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250 SIZE 104857600");
                                 break;
-                            }
-
-                            await Reply("354 End data with <CR><LF>.<CR><LF>");
-                            var body = new StringBuilder();
-                            while (true)
-                            {
-                                string? d = await reader.ReadLineAsync(idle.Token);
-                                if (d is null)
+                            case "HELO":
+                            case "LHLO":
+                                await Reply("250 sink.test");
+                                break;
+                            case "MAIL":
+                                Transaction(begins: true);
+                                sender = Between(line);
+                                recipients.Clear();
+                                await Reply("250 2.1.0 Ok");
+                                break;
+                            case "RCPT":
+                                if (Deferring)
                                 {
-                                    return; // connection lost in the transaction: nothing received
+                                    Interlocked.Increment(ref _deferrals);
+                                    await Reply("451 4.3.0 Try again later");
+                                }
+                                else
+                                {
+                                    recipients.Add(Between(line));
+                                    await Reply("250 2.1.5 Ok");
                                 }
 
-                                if (d == ".")
+                                break;
+                            case "DATA":
+                                if (recipients.Count == 0)
                                 {
+                                    await Reply("554 5.5.1 No valid recipients");
                                     break;
                                 }
 
-                                body.Append(d.StartsWith('.') ? d[1..] : d).Append("\r\n");
-                            }
+                                await Reply("354 End data with <CR><LF>.<CR><LF>");
+                                var body = new StringBuilder();
+                                while (true)
+                                {
+                                    string? d = await reader.ReadLineAsync(idle.Token);
+                                    if (d is null)
+                                    {
+                                        return; // connection lost in the transaction: nothing received
+                                    }
 
-                            if (PerMessageDelay > TimeSpan.Zero)
-                            {
-                                await Task.Delay(PerMessageDelay, _stop.Token);
-                            }
+                                    if (d == ".")
+                                    {
+                                        break;
+                                    }
 
-                            string text = body.ToString();
-                            _messages.Enqueue(new SinkMessage(DateTime.UtcNow, PipelineQueueId(text), sender, recipients.ToArray(), text.Length));
-                            await Reply("250 2.0.0 Ok: queued");
-                            recipients.Clear();
-                            break;
-                        case "RSET":
-                            recipients.Clear();
-                            await Reply("250 2.0.0 Ok");
-                            break;
-                        case "NOOP":
-                            await Reply("250 2.0.0 Ok");
-                            break;
-                        case "QUIT":
-                            await Reply("221 2.0.0 Bye");
-                            return;
-                        default:
-                            await Reply("502 5.5.2 Command not recognized");
-                            break;
+                                    body.Append(d.StartsWith('.') ? d[1..] : d).Append("\r\n");
+                                }
+
+                                if (PerMessageDelay > TimeSpan.Zero)
+                                {
+                                    await Task.Delay(PerMessageDelay, _stop.Token);
+                                }
+
+                                string text = body.ToString();
+                                _messages.Enqueue(new SinkMessage(DateTime.UtcNow, PipelineQueueId(text), sender, recipients.ToArray(), text.Length));
+                                await Reply("250 2.0.0 Ok: queued");
+                                Transaction(begins: false);
+                                recipients.Clear();
+                                break;
+                            case "RSET":
+                                Transaction(begins: false);
+                                recipients.Clear();
+                                await Reply("250 2.0.0 Ok");
+                                break;
+                            case "NOOP":
+                                await Reply("250 2.0.0 Ok");
+                                break;
+                            case "QUIT":
+                                await Reply("221 2.0.0 Bye");
+                                return;
+                            default:
+                                await Reply("502 5.5.2 Command not recognized");
+                                break;
+                        }
                     }
+                }
+                finally
+                {
+                    Transaction(begins: false); // a session lost mid-transaction ends it too
                 }
             }
             catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)

@@ -12,9 +12,11 @@ internal sealed class DeliveryDispatch(DelayLadder ladder, DestinationShaping sh
     /// <summary>
     /// One DeliveryRequested per destination domain, carrying only that domain's recipients. A destination
     /// over its shaping limits waits one delay step instead (its recipients become Deferred). Returns the
-    /// recipients actually handed to delivery.
+    /// recipients actually handed to delivery. <paramref name="markDispatched"/> records a group's dispatch
+    /// (Deferred → Queued) while the destination is still locked, so the next decision counts it in flight.
     /// </summary>
-    public async Task<IReadOnlyList<string>> DispatchAsync(ConsumeContext context, DeliveryRequested template, IReadOnlyList<EnvelopeRecipient> recipients)
+    public async Task<IReadOnlyList<string>> DispatchAsync(
+        ConsumeContext context, DeliveryRequested template, IReadOnlyList<EnvelopeRecipient> recipients, Func<string[], Task>? markDispatched = null)
     {
         var dispatched = new List<string>();
         DateTimeOffset now = DateTimeOffset.UtcNow;
@@ -27,6 +29,7 @@ internal sealed class DeliveryDispatch(DelayLadder ladder, DestinationShaping sh
                 Recipients = group.ToArray(),
             };
             string[] addresses = group.Select(r => r.Address).ToArray();
+            await using IAsyncDisposable? decision = await shaping.EnterAsync(group.First().Domain, context.CancellationToken).ConfigureAwait(false);
             if (await shaping.MustWaitAsync(group.First().Domain, template.MessageId, context.CancellationToken).ConfigureAwait(false))
             {
                 DateTimeOffset dueAt = now + ladder.Precision;
@@ -39,6 +42,11 @@ internal sealed class DeliveryDispatch(DelayLadder ladder, DestinationShaping sh
             // Mandatory: the delivery queue is declared at start-up, so a return means something is badly wrong
             // and the input must not be acknowledged.
             await context.Publish(request, c => c.Mandatory = true, context.CancellationToken).ConfigureAwait(false);
+            if (markDispatched is not null)
+            {
+                await markDispatched(addresses).ConfigureAwait(false);
+            }
+
             metrics.Dispatched(group.Key, addresses.Length);
             dispatched.AddRange(addresses);
         }

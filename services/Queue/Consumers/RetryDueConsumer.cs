@@ -79,8 +79,8 @@ internal sealed class RetryDueConsumer(
 
         // Published first, state second: a crash in between repeats the attempt rather than losing it. The state
         // change is conditional, so an outcome that arrived in the meantime is never overwritten.
-        IReadOnlyList<string> dispatched = await dispatch.DispatchAsync(context, next, next.Recipients).ConfigureAwait(false);
-        await store.MarkRetryDispatchedAsync(record.MessageId, dispatched.ToArray(), context.Message.DueAt, ct).ConfigureAwait(false);
+        await dispatch.DispatchAsync(context, next, next.Recipients,
+            addresses => store.MarkRetryDispatchedAsync(record.MessageId, addresses, context.Message.DueAt, ct)).ConfigureAwait(false);
     }
 }
 

@@ -57,6 +57,13 @@ public interface IQueueStore
     /// Delivery workers and Queue replicas sharing this store.</summary>
     Task<int> CountInFlightAsync(string domain, string exceptMessageId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Excludes every other dispatcher sharing this store from <paramref name="domain"/>'s shaping decision until
+    /// disposed: the count of deliveries in flight and the dispatch it allows must be one step, or two due retries
+    /// both see a free slot and both go.
+    /// </summary>
+    Task<IAsyncDisposable> LockDestinationAsync(string domain, CancellationToken cancellationToken);
+
     /// <summary>Delivery attempts to <paramref name="domain"/> recorded since <paramref name="since"/>.</summary>
     Task<int> CountAttemptsSinceAsync(string domain, DateTimeOffset since, CancellationToken cancellationToken);
 

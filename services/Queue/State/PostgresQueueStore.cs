@@ -36,5 +36,47 @@ public sealed class PostgresQueueStore : SqlQueueStore
         }
     }
 
+    /// <summary>
+    /// A session advisory lock keyed by the domain, on a connection held until released: every Queue replica
+    /// sharing this database takes it before a shaping decision. Closing the connection (also a crashed
+    /// replica's) releases it.
+    /// </summary>
+    protected override async Task<IAsyncDisposable?> LockDestinationAcrossReplicasAsync(string domain, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(hashtextextended('emailpipeline.destination:' || @d, 0))", connection);
+            command.Parameters.AddWithValue("d", domain);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return new AdvisoryLock(connection, domain);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private sealed class AdvisoryLock(NpgsqlConnection connection, string domain) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await using (connection.ConfigureAwait(false))
+            {
+                try
+                {
+                    await using var command = new NpgsqlCommand("SELECT pg_advisory_unlock(hashtextextended('emailpipeline.destination:' || @d, 0))", connection);
+                    command.Parameters.AddWithValue("d", domain);
+                    await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException)
+                {
+                    // A broken session has lost its locks with it; a pooled one is reset (DISCARD ALL) before reuse.
+                }
+            }
+        }
+    }
+
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
 using System.Globalization;
@@ -424,6 +425,55 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
             "SELECT COUNT(DISTINCT message_id) FROM recipients WHERE domain = @d AND state = @q AND message_id <> @m",
             [("d", domain.ToLowerInvariant(), DbType.String), ("q", (int)RecipientState.Queued, DbType.Int32), ("m", exceptMessageId, DbType.String)],
             cancellationToken);
+
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _destinationLocks = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Within this process a semaphore per domain; <see cref="LockDestinationAcrossReplicasAsync"/> adds
+    /// what a store shared by several processes needs.</summary>
+    public async Task<IAsyncDisposable> LockDestinationAsync(string domain, CancellationToken cancellationToken)
+    {
+        SemaphoreSlim local = _destinationLocks.GetOrAdd(domain.ToLowerInvariant(), _ => new SemaphoreSlim(1, 1));
+        await local.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            IAsyncDisposable? shared = await LockDestinationAcrossReplicasAsync(domain.ToLowerInvariant(), cancellationToken).ConfigureAwait(false);
+            return new DestinationLock(local, shared);
+        }
+        catch
+        {
+            local.Release();
+            throw;
+        }
+    }
+
+    /// <summary>Null for a store only one process uses (SQLite: a local file).</summary>
+    protected virtual Task<IAsyncDisposable?> LockDestinationAcrossReplicasAsync(string domain, CancellationToken cancellationToken) =>
+        Task.FromResult<IAsyncDisposable?>(null);
+
+    private sealed class DestinationLock(SemaphoreSlim local, IAsyncDisposable? shared) : IAsyncDisposable
+    {
+        private int _released;
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) != 0)
+            {
+                return;
+            }
+
+            try
+            {
+                if (shared is not null)
+                {
+                    await shared.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                local.Release();
+            }
+        }
+    }
 
     public Task<int> CountAttemptsSinceAsync(string domain, DateTimeOffset since, CancellationToken cancellationToken) =>
         CountAsync(

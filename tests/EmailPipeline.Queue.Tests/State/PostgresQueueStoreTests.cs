@@ -19,4 +19,16 @@ public sealed class PostgresQueueStoreTests(PostgresDatabase database) : QueueSt
     }
 
     protected override SqlQueueStore Reopen() => new PostgresQueueStore(database.ConnectionString, Clock);
+
+    [Fact]
+    public async Task A_destination_lock_holds_across_queue_replicas_sharing_the_database()
+    {
+        await using SqlQueueStore replica = Reopen();
+        IAsyncDisposable held = await Store.LockDestinationAsync("shaped.test", Ct);
+        Task<IAsyncDisposable> waiting = replica.LockDestinationAsync("shaped.test", Ct);
+        await Task.Delay(500, Ct);
+        Assert.False(waiting.IsCompleted, "the other replica decided on the domain while this one held it");
+        await held.DisposeAsync();
+        await (await waiting.WaitAsync(TimeSpan.FromSeconds(10), Ct)).DisposeAsync();
+    }
 }

@@ -319,4 +319,20 @@ public abstract class QueueStoreBehaviour : IAsyncLifetime
         Assert.Equal(RecipientState.Deferred, Assert.Single(got.Recipients).State);
         Assert.False(await again.AddMessageAsync(m, Ct));
     }
+
+    [Fact]
+    public async Task A_destination_lock_excludes_a_second_decision_on_that_domain_until_released_and_no_other_domain()
+    {
+        IAsyncDisposable first = await Store.LockDestinationAsync("shaped.test", Ct);
+        Task<IAsyncDisposable> second = Store.LockDestinationAsync("SHAPED.test", Ct);
+        await using (await Store.LockDestinationAsync("other.test", Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct))
+        {
+            // Another domain is never held up by this one.
+        }
+
+        await Task.Delay(300, Ct);
+        Assert.False(second.IsCompleted, "a second decision on the same domain went ahead while the first held it");
+        await first.DisposeAsync();
+        await (await second.WaitAsync(TimeSpan.FromSeconds(10), Ct)).DisposeAsync();
+    }
 }
