@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
@@ -28,6 +29,7 @@ public static class ServiceDefaultsExtensions
         var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         string? otlp = telemetry.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
 
+        builder.AddStructuredConsoleLogs();
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -84,6 +86,56 @@ public static class ServiceDefaultsExtensions
 
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section);
         return builder;
+    }
+
+    /// <summary>
+    /// Console logs that tie into traces. Every log record carries the current Activity's TraceId, SpanId and
+    /// ParentId as a scope; with <c>Logging:Console:FormatterName=json</c> (the containers' default) each line is
+    /// one JSON object with those ids under "Scopes" and a UTC timestamp, unless
+    /// <c>Logging:Console:FormatterOptions</c> says otherwise.
+    /// </summary>
+    public static IHostApplicationBuilder AddStructuredConsoleLogs(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        IConfigurationSection formatter = builder.Configuration.GetSection("Logging:Console:FormatterOptions");
+        builder.Services.Configure<JsonConsoleFormatterOptions>(o =>
+        {
+            // Explicit settings win; these are only the defaults the configuration leaves open.
+            if (formatter["IncludeScopes"] is null)
+            {
+                o.IncludeScopes = true;
+            }
+
+            if (formatter["TimestampFormat"] is null)
+            {
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            }
+
+            if (formatter["UseUtcTimestamp"] is null)
+            {
+                o.UseUtcTimestamp = true;
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Creates <typeparamref name="T"/> when the host starts rather than at its first use: a class that
+    /// registers instruments (observable gauges above all) then reports from the first scrape on.</summary>
+    public static IServiceCollection AddAtStartup<T>(this IServiceCollection services)
+        where T : class =>
+        services.AddHostedService(sp => new StartupResolution<T>(sp));
+
+    private sealed class StartupResolution<T>(IServiceProvider services) : IHostedService
+        where T : class
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetRequiredService<T>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>
