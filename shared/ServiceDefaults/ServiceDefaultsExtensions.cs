@@ -19,6 +19,8 @@ namespace EmailPipeline.ServiceDefaults;
 /// <summary>What every service gets: telemetry, health checks, the broker, validated options.</summary>
 public static class ServiceDefaultsExtensions
 {
+    private const string ServiceNameKey = "EmailPipeline.ServiceName";
+
     /// <summary>
     /// Adds OpenTelemetry (traces, metrics, logs; OTLP when configured), health checks and the RabbitMQ
     /// options. <paramref name="part"/> names the service: ActivitySource and Meter "EmailPipeline.&lt;Part&gt;".
@@ -26,6 +28,7 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string part)
     {
         string serviceName = $"EmailPipeline.{part}";
+        builder.Properties[ServiceNameKey] = serviceName;
         var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         string? otlp = telemetry.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
 
@@ -178,6 +181,13 @@ public static class ServiceDefaultsExtensions
                 cfg.ConfigureEndpoints(context);
             });
         });
+
+        string meterName = builder.Properties.TryGetValue(ServiceNameKey, out object? name) && name is string n ? n : builder.Environment.ApplicationName;
+        builder.Services.AddSingleton(sp => new BusHealthGauge(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<IBusControl>(),
+            meterName));
+        builder.Services.AddAtStartup<BusHealthGauge>();
 
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {

@@ -8,6 +8,13 @@ public sealed class IngressMetrics
 {
     public const string Name = "EmailPipeline.Ingress";
 
+    /// <summary>The reasons answered with a 4xx reply: too many recipients (452), policy tempfail or no verdict
+    /// (451), broker unavailable (451). Every other reason is a 5xx.</summary>
+    private static readonly HashSet<string> TemporaryReasons = new(StringComparer.Ordinal)
+    {
+        "too_many_recipients", "policy_tempfail", "policy_unavailable", "queue_unavailable",
+    };
+
     public static readonly ActivitySource ActivitySource = new(Name);
 
     private readonly UpDownCounter<long> _activeSessions;
@@ -67,8 +74,10 @@ public sealed class IngressMetrics
         _acceptLatency.Record(latency.TotalSeconds, tag);
     }
 
+    /// <summary>A refused message or recipient; "class" (4xx or 5xx) says whether the client is asked to retry
+    /// (the ingress-4xx alert watches it).</summary>
     public void Rejected(string listener, string reason) =>
-        _rejected.Add(1, new("listener", listener), new("reason", reason));
+        _rejected.Add(1, new("listener", listener), new("reason", reason), new("class", TemporaryReasons.Contains(reason) ? "4xx" : "5xx"));
 
     public void PolicyAnswered(string verdict, TimeSpan elapsed) =>
         _policyDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("verdict", verdict));
