@@ -349,6 +349,26 @@ public sealed class ChartTests
         Assert.Equal("Off", ConfigData(explicitOff, "ingress")["Ingress__Policy__Mode"]);
     }
 
+    [Fact]
+    public void The_PrometheusRule_carries_the_alert_rules_of_deploy_prometheus_alerts_yml()
+    {
+        // One set of rules: the chart's copy is the file promtool checks and unit-tests.
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(DeployTools.Root, "deploy", "prometheus", "alerts.yml")),
+            File.ReadAllText(Path.Combine(DeployTools.Chart, "files", "alerts.yml")));
+
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production");
+        RenderedObject rule = Assert.Single(objects, o => o.Kind == "PrometheusRule");
+        Assert.True(rule.Schema is not null && rule.Errors.Length == 0, string.Join("; ", rule.Errors));
+        Assert.Equal("kube-prometheus-stack", rule.Object.GetProperty("metadata").GetProperty("labels").GetProperty("release").GetString());
+        string[] alerts = rule.Spec.GetProperty("groups").EnumerateArray().SelectMany(g => g.GetProperty("rules").EnumerateArray())
+            .Select(r => r.GetProperty("alert").GetString()!).ToArray();
+        Assert.Equal(
+            ["EmailPipelineBounceRateSpike", "EmailPipelineBrokerUnreachable", "EmailPipelineDeliveryFailureRate", "EmailPipelineErrorQueueNotEmpty", "EmailPipelineIngress4xxRate", "EmailPipelineQueueGrowing"],
+            alerts.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(DeployTools.Render("default"), o => o.Kind == "PrometheusRule");
+    }
+
     [Theory]
     [MemberData(nameof(ValueSets))]
     public void Every_service_logs_JSON_with_trace_ids_by_default(string values)
