@@ -46,6 +46,7 @@ public static class ServiceDefaultsExtensions
                 metrics.AddRuntimeInstrumentation()
                     .AddAspNetCoreInstrumentation()
                     .AddMeter(serviceName)
+                    .AddMeter(ConsumerWatchdog.MeterName)
                     .AddMeter("MassTransit");
                 if (telemetry.PrometheusEndpoint)
                 {
@@ -152,11 +153,15 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
-            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+            x.AddConfigureEndpointsCallback((_, name, endpoint) =>
             {
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
                     rabbit.SetQuorumQueue();
+                    foreach ((string key, object value) in PipelineTopology.ConsumerQueueArguments(name))
+                    {
+                        rabbit.SetQueueArgument(key, value);
+                    }
                 }
             });
             registrations?.Invoke(x);
@@ -170,6 +175,11 @@ public static class ServiceDefaultsExtensions
                     h.Heartbeat(TimeSpan.FromSeconds(15));
                 });
                 cfg.PrefetchCount = options.PrefetchCount;
+
+                // MassTransit's error and skipped queues copy the consumer queue's arguments; they are the end of
+                // the line, so no delivery limit and no dead-letter target of their own.
+                cfg.SendTopology.ConfigureErrorSettings = error => RemoveConsumerOnlyArguments(error);
+                cfg.SendTopology.ConfigureDeadLetterSettings = skipped => RemoveConsumerOnlyArguments(skipped);
 
                 // Enums travel by name: readable in the broker and safe when a member is added later.
                 cfg.ConfigureJsonSerializerOptions(json =>
@@ -242,4 +252,12 @@ public static class ServiceDefaultsExtensions
         AggregateException a => a.InnerExceptions.SelectMany(ValidationFailures).ToList(),
         _ => [],
     };
+
+    private static void RemoveConsumerOnlyArguments(IRabbitMqQueueBindingConfigurator queue)
+    {
+        foreach (string key in PipelineTopology.NotForErrorQueues)
+        {
+            queue.SetQueueArgument(key, null!);
+        }
+    }
 }

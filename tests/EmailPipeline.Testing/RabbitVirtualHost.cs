@@ -10,7 +10,12 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
 
     public string Name { get; }
 
-    public string Url => $"amqp://guest:guest@127.0.0.1:5672/{Uri.EscapeDataString(Name)}";
+    public string Url => $"amqp://guest:guest@127.0.0.1:{BrokerPort}/{Uri.EscapeDataString(Name)}";
+
+    /// <summary>5672, or EMAILPIPELINE_TEST_RABBITMQ_PORT: a second node (RABBITMQ_NODENAME for rabbitmqctl too)
+    /// lets one run outage tests without stopping the node other test runs on this machine share.</summary>
+    public static int BrokerPort =>
+        int.TryParse(Environment.GetEnvironmentVariable("EMAILPIPELINE_TEST_RABBITMQ_PORT"), out int port) ? port : 5672;
 
     public static async Task<RabbitVirtualHost> CreateAsync(string prefix)
     {

@@ -144,7 +144,7 @@ public static class DeadLetterCommands
         IReadOnlyBasicProperties p = got.BasicProperties;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"#{n} message id: {p.MessageId ?? "-"}"));
         output.WriteLine($"   type:       {MessageType(p, got.Body.Span)}");
-        foreach (string name in new[] { "MT-Reason", "MT-Fault-ExceptionType", "MT-Fault-Message", "MT-Fault-Timestamp", "MT-Fault-ConsumerType", "MT-Fault-InputAddress" })
+        foreach (string name in new[] { "MT-Reason", "MT-Fault-ExceptionType", "MT-Fault-Message", "MT-Fault-Timestamp", "MT-Fault-ConsumerType", "MT-Fault-InputAddress", "x-first-death-reason", "x-first-death-queue" })
         {
             if (p.Headers?.TryGetValue(name, out object? value) == true)
             {

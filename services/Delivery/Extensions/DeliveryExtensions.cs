@@ -47,6 +47,8 @@ public static class DeliveryExtensions
             (PipelineQueues.Delivery, PipelineQueues.ExchangeOf<DeliveryRequested>()),
             (PipelineQueues.DeliveryResults, PipelineQueues.ExchangeOf<DeliveryAttempted>()));
 
+        services.AddConsumerWatchdog(PipelineQueues.Delivery);
+
         builder.AddPipelineBus(
             x => x.AddConsumer<DeliveryRequestedConsumer, DeliveryRequestedConsumerDefinition>(),
             (_, cfg) => cfg.Publish<DeliveryAttempted>(p => p.Durable = true));

@@ -1,3 +1,4 @@
+using EmailPipeline.Contracts;
 using EmailPipeline.Queue.Configuration;
 using EmailPipeline.Queue.Consumers;
 using EmailPipeline.Queue.Scheduling;
@@ -27,6 +28,7 @@ public static class QueueExtensions
         services.AddSingleton<DsnPublisher>();
         services.AddDeclaredTopology("the pipeline queues and the delay ladder", sp => QueueTopology.DeclareAsync(sp.GetRequiredService<DelayLadder>()));
         services.AddHostedService<StateGauge>();
+        services.AddConsumerWatchdog(PipelineQueues.Accepted, PipelineQueues.DeliveryResults, PipelineQueues.RetryDue);
 
         builder.AddPipelineBus(registrations: x =>
         {

@@ -1,40 +1,25 @@
-using System.Diagnostics;
+using EmailPipeline.Testing;
 
 namespace EmailPipeline.Queue.Tests.Infrastructure;
 
-/// <summary>A RabbitMQ virtual host of the test's own on the local node (started by ./test.sh), deleted afterwards.</summary>
+/// <summary>A class fixture owning a RabbitMQ virtual host of its own on the local node, deleted afterwards.</summary>
 public sealed class TestVirtualHost : IAsyncLifetime
 {
-    public string Name { get; } = "queue-cli-" + Guid.NewGuid().ToString("N")[..12];
+    private RabbitVirtualHost? _vhost;
 
-    public string Url => $"amqp://guest:guest@127.0.0.1:5672/{Uri.EscapeDataString(Name)}";
+    public string Name => Host.Name;
 
-    public async ValueTask InitializeAsync()
+    public string Url => Host.Url;
+
+    private RabbitVirtualHost Host => _vhost ?? throw new InvalidOperationException("the virtual host is not created yet");
+
+    public async ValueTask InitializeAsync() => _vhost = await RabbitVirtualHost.CreateAsync("queue-cli");
+
+    public async ValueTask DisposeAsync()
     {
-        await RabbitmqctlAsync("add_vhost", Name);
-        await RabbitmqctlAsync("set_permissions", "-p", Name, "guest", ".*", ".*", ".*");
-    }
-
-    public async ValueTask DisposeAsync() => await RabbitmqctlAsync("delete_vhost", Name);
-
-    private static async Task RabbitmqctlAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("-q");
-        foreach (string a in args)
+        if (_vhost is not null)
         {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process process = Process.Start(psi)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(cts.Token);
-        await stdout;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} failed: {await stderr}");
+            await _vhost.DisposeAsync();
         }
     }
 }
