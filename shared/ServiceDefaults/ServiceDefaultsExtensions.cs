@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
@@ -18,6 +19,8 @@ namespace EmailPipeline.ServiceDefaults;
 /// <summary>What every service gets: telemetry, health checks, the broker, validated options.</summary>
 public static class ServiceDefaultsExtensions
 {
+    private const string ServiceNameKey = "EmailPipeline.ServiceName";
+
     /// <summary>
     /// Adds OpenTelemetry (traces, metrics, logs; OTLP when configured), health checks and the RabbitMQ
     /// options. <paramref name="part"/> names the service: ActivitySource and Meter "EmailPipeline.&lt;Part&gt;".
@@ -25,9 +28,11 @@ public static class ServiceDefaultsExtensions
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder, string part)
     {
         string serviceName = $"EmailPipeline.{part}";
+        builder.Properties[ServiceNameKey] = serviceName;
         var telemetry = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         string? otlp = telemetry.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
 
+        builder.AddStructuredConsoleLogs();
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -88,6 +93,56 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
+    /// Console logs that tie into traces. Every log record carries the current Activity's TraceId, SpanId and
+    /// ParentId as a scope; with <c>Logging:Console:FormatterName=json</c> (the containers' default) each line is
+    /// one JSON object with those ids under "Scopes" and a UTC timestamp, unless
+    /// <c>Logging:Console:FormatterOptions</c> says otherwise.
+    /// </summary>
+    public static IHostApplicationBuilder AddStructuredConsoleLogs(this IHostApplicationBuilder builder)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        IConfigurationSection formatter = builder.Configuration.GetSection("Logging:Console:FormatterOptions");
+        builder.Services.Configure<JsonConsoleFormatterOptions>(o =>
+        {
+            // Explicit settings win; these are only the defaults the configuration leaves open.
+            if (formatter["IncludeScopes"] is null)
+            {
+                o.IncludeScopes = true;
+            }
+
+            if (formatter["TimestampFormat"] is null)
+            {
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            }
+
+            if (formatter["UseUtcTimestamp"] is null)
+            {
+                o.UseUtcTimestamp = true;
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Creates <typeparamref name="T"/> when the host starts rather than at its first use: a class that
+    /// registers instruments (observable gauges above all) then reports from the first scrape on.</summary>
+    public static IServiceCollection AddAtStartup<T>(this IServiceCollection services)
+        where T : class =>
+        services.AddHostedService(sp => new StartupResolution<T>(sp));
+
+    private sealed class StartupResolution<T>(IServiceProvider services) : IHostedService
+        where T : class
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetRequiredService<T>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
+    /// <summary>
     /// MassTransit on RabbitMQ: publisher confirms on, every receive endpoint a quorum queue.
     /// </summary>
     public static IHostApplicationBuilder AddPipelineBus(
@@ -136,6 +191,13 @@ public static class ServiceDefaultsExtensions
                 cfg.ConfigureEndpoints(context);
             });
         });
+
+        string meterName = builder.Properties.TryGetValue(ServiceNameKey, out object? name) && name is string n ? n : builder.Environment.ApplicationName;
+        builder.Services.AddSingleton(sp => new BusHealthGauge(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            sp.GetRequiredService<IBusControl>(),
+            meterName));
+        builder.Services.AddAtStartup<BusHealthGauge>();
 
         builder.Services.Configure<MassTransitHostOptions>(o =>
         {

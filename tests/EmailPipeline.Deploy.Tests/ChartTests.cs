@@ -13,7 +13,7 @@ public sealed class ChartTests
 {
     public static TheoryData<string> ValueSets => ["default", "production"];
 
-    private static readonly string[] Components = ["ingress", "queue", "delivery"];
+    private static readonly string[] Components = ["ingress", "queue", "delivery", "policy"];
 
     [Theory]
     [MemberData(nameof(ValueSets))]
@@ -106,6 +106,8 @@ public sealed class ChartTests
             ["ingress"] = ("Ingress__HttpUrl", 8025),
             ["queue"] = ("Queue__HttpUrl", 8027),
             ["delivery"] = ("Delivery__HttpUrl", 8026),
+            // ASP.NET Core's own "Urls" setting: the Policy service has no HttpUrl option of its own.
+            ["policy"] = ("Urls", 8028),
         };
         foreach (string c in Components)
         {
@@ -171,6 +173,11 @@ public sealed class ChartTests
 
         RenderedObject queue = Single(objects, "ScaledObject", "queue");
         Assert.Equal([PipelineQueues.Accepted, PipelineQueues.DeliveryResults], QueueNames(queue));
+
+        RenderedObject policy = Single(objects, "ScaledObject", "policy");
+        Assert.Equal([PipelineQueues.PolicyCheck], QueueNames(policy));
+        Assert.Equal(Single(objects, "Deployment", "policy").Name, policy.Spec.GetProperty("scaleTargetRef").GetProperty("name").GetString());
+        Assert.False(Single(objects, "Deployment", "policy").Spec.TryGetProperty("replicas", out _));
 
         // KEDA reads the broker URL from the Secret the pods use; the workers leave replicas to KEDA.
         RenderedObject auth = Assert.Single(objects, o => o.Kind == "TriggerAuthentication");
@@ -314,9 +321,60 @@ public sealed class ChartTests
 
         Single(objects, "PodDisruptionBudget", "ingress");
         Single(objects, "PodDisruptionBudget", "delivery");
+        Single(objects, "PodDisruptionBudget", "policy");
         // One SQLite queue replica gets no budget (it would block node drains); a scaled queue does.
         Assert.Equal(values == "production", objects.Any(o => o.Kind == "PodDisruptionBudget" && o.Name.EndsWith("-queue", StringComparison.Ordinal)));
         Assert.Equal(values == "production", objects.Any(o => o.Kind == "ServiceMonitor"));
+    }
+
+    [Fact]
+    public void Without_KEDA_policy_scales_on_CPU_and_the_ingress_asks_it()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default");
+        RenderedObject hpa = Single(objects, "HorizontalPodAutoscaler", "policy");
+        Assert.Equal(Single(objects, "Deployment", "policy").Name, hpa.Spec.GetProperty("scaleTargetRef").GetProperty("name").GetString());
+        Assert.Equal("On", ConfigData(objects, "ingress")["Ingress__Policy__Mode"]);
+        Assert.Equal($"ghcr.io/emailpipeline/emailpipeline-policy:{ChartVersion()}", Container(Single(objects, "Deployment", "policy")).GetProperty("image").GetString());
+    }
+
+    [Fact]
+    public void Policy_can_be_left_out_and_the_ingress_then_accepts_without_asking()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default", "policy.enabled=false");
+        Assert.DoesNotContain(objects, o => o.Name.EndsWith("-policy", StringComparison.Ordinal) || o.Name.EndsWith("-policy-http", StringComparison.Ordinal));
+        Assert.False(ConfigData(objects, "ingress").ContainsKey("Ingress__Policy__Mode"));
+
+        // An explicit ingress setting wins over the chart's default (and is not written twice).
+        IReadOnlyList<RenderedObject> explicitOff = DeployTools.Render("default", "ingress.settings.Policy.Mode=Off");
+        Assert.Equal("Off", ConfigData(explicitOff, "ingress")["Ingress__Policy__Mode"]);
+    }
+
+    [Fact]
+    public void The_PrometheusRule_carries_the_alert_rules_of_deploy_prometheus_alerts_yml()
+    {
+        // One set of rules: the chart's copy is the file promtool checks and unit-tests.
+        Assert.Equal(
+            File.ReadAllText(Path.Combine(DeployTools.Root, "deploy", "prometheus", "alerts.yml")),
+            File.ReadAllText(Path.Combine(DeployTools.Chart, "files", "alerts.yml")));
+
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production");
+        RenderedObject rule = Assert.Single(objects, o => o.Kind == "PrometheusRule");
+        Assert.True(rule.Schema is not null && rule.Errors.Length == 0, string.Join("; ", rule.Errors));
+        Assert.Equal("kube-prometheus-stack", rule.Object.GetProperty("metadata").GetProperty("labels").GetProperty("release").GetString());
+        string[] alerts = rule.Spec.GetProperty("groups").EnumerateArray().SelectMany(g => g.GetProperty("rules").EnumerateArray())
+            .Select(r => r.GetProperty("alert").GetString()!).ToArray();
+        Assert.Equal(
+            ["EmailPipelineBounceRateSpike", "EmailPipelineBrokerUnreachable", "EmailPipelineDeliveryFailureRate", "EmailPipelineErrorQueueNotEmpty", "EmailPipelineIngress4xxRate", "EmailPipelineQueueGrowing"],
+            alerts.Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(DeployTools.Render("default"), o => o.Kind == "PrometheusRule");
+    }
+
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Every_service_logs_JSON_with_trace_ids_by_default(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        Assert.All(Components, c => Assert.Equal("json", ConfigData(objects, c)["Logging__Console__FormatterName"]));
     }
 
     [Fact]
@@ -343,6 +401,9 @@ public sealed class ChartTests
         Assert.Equal(3, cluster.Spec.GetProperty("replicas").GetInt32());
         Assert.Contains("rabbitmq_prometheus", cluster.Spec.GetProperty("rabbitmq").GetProperty("additionalPlugins").EnumerateArray().Select(p => p.GetString()));
     }
+
+    private static string ChartVersion() =>
+        File.ReadLines(Path.Combine(DeployTools.Chart, "Chart.yaml")).Single(l => l.StartsWith("appVersion:", StringComparison.Ordinal)).Split(':', 2)[1].Trim().Trim('"');
 
     private static IEnumerable<JsonElement> QueueTriggers(IReadOnlyList<RenderedObject> objects) =>
         objects.Where(o => o.Kind == "ScaledObject").SelectMany(o => o.Spec.GetProperty("triggers").EnumerateArray())

@@ -7,6 +7,7 @@ public sealed class PublishTests
     [InlineData("Ingress")]
     [InlineData("Queue")]
     [InlineData("Delivery")]
+    [InlineData("Policy")]
     public void Dotnet_publish_of_the_service_succeeds_and_yields_the_image_entry_point(string service)
     {
         string output = Path.Combine(Path.GetTempPath(), $"emailpipeline-publish-{service}-{Guid.NewGuid():N}");

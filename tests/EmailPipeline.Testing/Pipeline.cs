@@ -14,6 +14,7 @@ public sealed class Pipeline : IAsyncDisposable
     private readonly Dictionary<string, string> _queueSettings;
     private readonly Dictionary<string, string> _deliverySettings;
     private readonly List<ServiceProcess> _deliveries = [];
+    private readonly List<int> _deliveryHttpPorts = [];
 
     private Pipeline(RabbitVirtualHost broker, string data, IDictionary<string, string> ingress, IDictionary<string, string> queue, IDictionary<string, string> delivery)
     {
@@ -79,6 +80,9 @@ public sealed class Pipeline : IAsyncDisposable
 
     public IReadOnlyList<ServiceProcess> Deliveries => _deliveries;
 
+    /// <summary>The health and metrics port of each Delivery worker, in the order of <see cref="Deliveries"/>.</summary>
+    public IReadOnlyList<int> DeliveryHttpPorts => _deliveryHttpPorts;
+
     /// <summary>Starts everything. Settings given win over the defaults (keys as environment variables,
     /// e.g. "Queue__RetrySchedule__0" = "00:00:02", "Delivery__Transports__1__Match" = "sink.test").</summary>
     public static async Task<Pipeline> StartAsync(
@@ -126,6 +130,7 @@ public sealed class Pipeline : IAsyncDisposable
         var settings = new Dictionary<string, string>(_deliverySettings) { ["Delivery__HttpUrl"] = $"http://127.0.0.1:{S(port)}" };
         ServiceProcess delivery = ServiceProcess.Start("Delivery", With(settings));
         _deliveries.Add(delivery);
+        _deliveryHttpPorts.Add(port);
         await delivery.WaitHealthyAsync($"http://127.0.0.1:{S(port)}/health/ready", TimeSpan.FromSeconds(60));
         return delivery;
     }

@@ -57,6 +57,14 @@ shared/Contracts/PipelineQueues.cs (tests/EmailPipeline.Deploy.Tests checks they
 {{- define "emailpipeline.queues.accepted" -}}queue-message-accepted{{- end -}}
 {{- define "emailpipeline.queues.deliveryResults" -}}queue-delivery-attempted{{- end -}}
 {{- define "emailpipeline.queues.delivery" -}}delivery-requested{{- end -}}
+{{- define "emailpipeline.queues.policy" -}}policy-check-message{{- end -}}
+
+{{/* The components this release runs (policy only when enabled). */}}
+{{- define "emailpipeline.components" -}}
+{{- $c := list "ingress" "queue" "delivery" -}}
+{{- if .Values.policy.enabled -}}{{- $c = append $c "policy" -}}{{- end -}}
+{{- join " " $c -}}
+{{- end -}}
 
 {{/* Seconds as the TimeSpan text the services parse: 45 -> 00:00:45. */}}
 {{- define "emailpipeline.timespan" -}}
@@ -183,8 +191,11 @@ readinessProbe:
 {{- end -}}
 {{- end -}}
 
-{{/* OTLP exporter settings (ConfigMap data lines); nothing when no endpoint is set. */}}
+{{/* OTLP exporter settings (ConfigMap data lines); nothing when no endpoint is set. The log format too. */}}
 {{- define "emailpipeline.otelEnv" -}}
+{{- with .Values.logging.format }}
+Logging__Console__FormatterName: {{ . | quote }}
+{{- end }}
 {{- if .Values.telemetry.otlpEndpoint }}
 OTEL_EXPORTER_OTLP_ENDPOINT: {{ .Values.telemetry.otlpEndpoint | quote }}
 OTEL_EXPORTER_OTLP_PROTOCOL: {{ .Values.telemetry.otlpProtocol | quote }}

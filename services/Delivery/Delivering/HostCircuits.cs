@@ -38,18 +38,18 @@ public sealed class HostCircuits(IOptions<DeliveryOptions> delivery, IOptions<Ci
                     ShouldHandle = new PredicateBuilder().Handle<HostUnavailableException>(e => e.Failure.Status.StartsWith("4.4.", StringComparison.Ordinal)).Handle<TimeoutRejectedException>(),
                     OnOpened = args =>
                     {
-                        metrics.CircuitChanged("open");
+                        metrics.CircuitChanged(context.PipelineKey, "open");
                         DeliveryLog.CircuitOpened(logger, context.PipelineKey, args.BreakDuration);
                         return ValueTask.CompletedTask;
                     },
                     OnHalfOpened = _ =>
                     {
-                        metrics.CircuitChanged("half-open");
+                        metrics.CircuitChanged(context.PipelineKey, "half-open");
                         return ValueTask.CompletedTask;
                     },
                     OnClosed = _ =>
                     {
-                        metrics.CircuitChanged("closed");
+                        metrics.CircuitChanged(context.PipelineKey, "closed");
                         DeliveryLog.CircuitClosed(logger, context.PipelineKey);
                         return ValueTask.CompletedTask;
                     },

@@ -26,6 +26,7 @@ public static class DeliveryExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DeliveryMetrics>();
+        services.AddAtStartup<DeliveryMetrics>();
         services.AddSingleton<IMxResolver, DnsClientMxResolver>();
         services.AddSingleton(sp =>
         {

@@ -3,6 +3,7 @@ using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
 using EmailPipeline.Delivery.Configuration;
+using EmailPipeline.Delivery.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace EmailPipeline.Delivery.Routing;
@@ -15,9 +16,11 @@ public sealed class DnsClientMxResolver : IMxResolver
 {
     private const int MaxCnameDepth = 8;
     private readonly LookupClient _client;
+    private readonly DeliveryMetrics _metrics;
 
-    public DnsClientMxResolver(IOptions<DnsOptions> options)
+    public DnsClientMxResolver(IOptions<DnsOptions> options, DeliveryMetrics metrics)
     {
+        _metrics = metrics;
         DnsOptions o = options.Value;
         NameServer[] servers = o.Servers.Select(s => new NameServer(ParseEndPoint(s))).ToArray();
         var lookup = servers.Length > 0 ? new LookupClientOptions(servers) : new LookupClientOptions();
@@ -92,6 +95,14 @@ public sealed class DnsClientMxResolver : IMxResolver
     }
 
     private async Task<(DnsLookupStatus, IDnsQueryResponse?, string?)> QueryAsync(string name, QueryType type, CancellationToken cancellationToken)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        (DnsLookupStatus Status, IDnsQueryResponse? Response, string? Error) result = await QueryOnceAsync(name, type, cancellationToken).ConfigureAwait(false);
+        _metrics.DnsQueried(type.ToString().ToLowerInvariant(), result.Status.ToString().ToLowerInvariant(), System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        return result;
+    }
+
+    private async Task<(DnsLookupStatus, IDnsQueryResponse?, string?)> QueryOnceAsync(string name, QueryType type, CancellationToken cancellationToken)
     {
         try
         {

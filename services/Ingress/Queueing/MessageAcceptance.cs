@@ -90,20 +90,23 @@ internal sealed class MessageAcceptance(
             return SmtpReplies.QueueUnavailable;
         }
 
-        metrics.MessageAccepted(draft.Session.Listener, content.Length, Stopwatch.GetElapsedTime(started));
+        metrics.MessageAccepted(draft.Session.Listener, draft.Session.IsTls, content.Length, Stopwatch.GetElapsedTime(started));
         IngressLog.MessageQueued(logger, draft.SessionId, draft.QueueId, draft.Envelope.IsNullSender ? "<>" : draft.Envelope.Sender, draft.Envelope.Recipients.Count, content.Length);
         return new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), $"Ok: queued as {draft.QueueId}");
     }
 
     private async Task<PolicyVerdict?> AskPolicyAsync(CheckMessage check, CancellationToken cancellationToken)
     {
+        long started = Stopwatch.GetTimestamp();
         try
         {
             Response<PolicyVerdict> response = await _policyClient.GetResponse<PolicyVerdict>(check, cancellationToken).ConfigureAwait(false);
+            metrics.PolicyAnswered(response.Message.Action.ToString().ToLowerInvariant(), Stopwatch.GetElapsedTime(started));
             return response.Message;
         }
         catch (Exception ex) when (ex is RequestTimeoutException or MassTransitException or OperationCanceledException or TimeoutException)
         {
+            metrics.PolicyAnswered("timeout", Stopwatch.GetElapsedTime(started));
             IngressLog.PolicyUnavailable(logger, check.MessageId, policy.Value.FailureMode.ToString());
             return null;
         }

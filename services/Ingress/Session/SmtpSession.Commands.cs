@@ -415,6 +415,7 @@ internal sealed partial class SmtpSession
     private async ValueTask CompleteMessageAsync()
     {
         MessageContentReader reader = _contentReader!;
+        _services.Metrics.MessageReceived(_listener.Name);
         if (reader.HasError)
         {
             SmtpReply failure = ContentFailure(reader);

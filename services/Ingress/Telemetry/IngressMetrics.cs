@@ -8,6 +8,13 @@ public sealed class IngressMetrics
 {
     public const string Name = "EmailPipeline.Ingress";
 
+    /// <summary>The reasons answered with a 4xx reply: too many recipients (452), policy tempfail or no verdict
+    /// (451), broker unavailable (451). Every other reason is a 5xx.</summary>
+    private static readonly HashSet<string> TemporaryReasons = new(StringComparer.Ordinal)
+    {
+        "too_many_recipients", "policy_tempfail", "policy_unavailable", "queue_unavailable",
+    };
+
     public static readonly ActivitySource ActivitySource = new(Name);
 
     private readonly UpDownCounter<long> _activeSessions;
@@ -18,6 +25,8 @@ public sealed class IngressMetrics
     private readonly Counter<long> _bytes;
     private readonly Histogram<double> _acceptLatency;
     private readonly Counter<long> _policyFailures;
+    private readonly Counter<long> _received;
+    private readonly Histogram<double> _policyDuration;
 
     public IngressMetrics(IMeterFactory meterFactory)
     {
@@ -34,6 +43,12 @@ public sealed class IngressMetrics
             "Time from the end of DATA to the 250 reply (policy verdict and broker confirm)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         _policyFailures = meter.CreateCounter<long>("emailpipeline.ingress.policy.failures", "{request}", "Policy verdicts that did not come in time, by the failure mode applied");
+        _received = meter.CreateCounter<long>("emailpipeline.ingress.messages.received", "{message}", "Messages whose content was received to its end (DATA or BDAT LAST), before any verdict");
+        _policyDuration = meter.CreateHistogram<double>(
+            "emailpipeline.ingress.policy.duration",
+            "s",
+            "Time from the CheckMessage request to the Policy service's verdict, by verdict (accept, reject, tempfail, timeout)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
     }
 
     public void SessionStarted(string listener)
@@ -48,16 +63,24 @@ public sealed class IngressMetrics
     public void SessionRefused(string listener, string reason) =>
         _refusedSessions.Add(1, new("listener", listener), new("reason", reason));
 
-    public void MessageAccepted(string listener, long bytes, TimeSpan latency)
+    public void MessageReceived(string listener) => _received.Add(1, new KeyValuePair<string, object?>("listener", listener));
+
+    /// <summary>An accepted message; <paramref name="tls"/> says whether its session was encrypted (the inbound TLS share).</summary>
+    public void MessageAccepted(string listener, bool tls, long bytes, TimeSpan latency)
     {
         var tag = new KeyValuePair<string, object?>("listener", listener);
-        _accepted.Add(1, tag);
+        _accepted.Add(1, tag, new KeyValuePair<string, object?>("tls", tls));
         _bytes.Add(bytes, tag);
         _acceptLatency.Record(latency.TotalSeconds, tag);
     }
 
+    /// <summary>A refused message or recipient; "class" (4xx or 5xx) says whether the client is asked to retry
+    /// (the ingress-4xx alert watches it).</summary>
     public void Rejected(string listener, string reason) =>
-        _rejected.Add(1, new("listener", listener), new("reason", reason));
+        _rejected.Add(1, new("listener", listener), new("reason", reason), new("class", TemporaryReasons.Contains(reason) ? "4xx" : "5xx"));
+
+    public void PolicyAnswered(string verdict, TimeSpan elapsed) =>
+        _policyDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("verdict", verdict));
 
     public void PolicyFailure(string mode) => _policyFailures.Add(1, new KeyValuePair<string, object?>("mode", mode));
 }
