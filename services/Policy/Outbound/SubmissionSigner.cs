@@ -28,22 +28,27 @@ internal sealed class SubmissionSigner(DkimKeyRing keys, IOptions<DkimOptions> o
             return SubmissionSignatures.None;
         }
 
-        IList<string> fields = FieldsToSign(message);
+        IList<string> signed = FieldsToSign(message);
         foreach (ClockedDkimSigner signer in signers)
         {
-            signer.Sign(Crlf, message, fields);
+            signer.Sign(Crlf, message, signed);
         }
 
-        // Each Sign inserted its field at the top: the first signers.Count fields are ours.
-        using var stream = new MemoryStream();
-        var ours = new HeaderList();
+        // Each Sign inserted its field at the top: the first signers.Count fields are ours. Written field by
+        // field (a HeaderList would end the block with an empty line), folded with CRLF as SMTP carries it.
+        var fields = new StringBuilder(signers.Count * 512);
         for (int i = 0; i < signers.Count; i++)
         {
-            ours.Add(message.Headers[i].Clone());
+            Header signature = message.Headers[i];
+            string value = Encoding.ASCII.GetString(signature.RawValue).ReplaceLineEndings("\r\n");
+            fields.Append(signature.Field).Append(':').Append(value);
+            if (!value.EndsWith("\r\n", StringComparison.Ordinal))
+            {
+                fields.Append("\r\n");
+            }
         }
 
-        ours.WriteTo(Crlf, stream);
-        return new SubmissionSignatures(Encoding.ASCII.GetString(stream.GetBuffer(), 0, (int)stream.Length), [.. signers.Select(s => s.Key)]);
+        return new SubmissionSignatures(fields.ToString(), [.. signers.Select(s => s.Key)]);
     }
 
     /// <summary>
