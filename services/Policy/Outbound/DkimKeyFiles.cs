@@ -13,6 +13,7 @@ namespace EmailPipeline.Policy.Outbound;
 internal static partial class DkimKeyFiles
 {
     private const string DomainKeyLabel = "._domainkey.";
+    private const string EncryptedKey = "holds an encrypted key; store it unencrypted (protect the file or Secret instead).";
 
     /// <summary>The fields MimeKit's signer refuses to sign (RFC 6376 §5.4: they change in transit).</summary>
     internal static readonly string[] UnsignableHeaders =
@@ -87,7 +88,7 @@ internal static partial class DkimKeyFiles
                 continue;
             }
 
-            LoadOne(stem[(at + DomainKeyLabel.Length)..], stem[..at], file, $"{where} '{name}'", options, keys, problems);
+            LoadOne(stem[(at + DomainKeyLabel.Length)..], stem[..at], file, where, options, keys, problems);
         }
     }
 
@@ -97,13 +98,13 @@ internal static partial class DkimKeyFiles
         string? asciiDomain = SenderDomain.Normalize(domain);
         if (asciiDomain is null || !DomainPattern().IsMatch(asciiDomain))
         {
-            problems.Add($"{where}: the domain '{domain}' is not a domain name.");
+            problems.Add($"{where}: the domain '{domain}' of '{file}' is not a domain name.");
             return;
         }
 
         if (!DomainPattern().IsMatch(selector))
         {
-            problems.Add($"{where}: the selector '{selector}' is not a valid selector (letters, digits, hyphens, dot-separated).");
+            problems.Add($"{where}: the selector '{selector}' of '{file}' is not a valid selector (letters, digits, hyphens, dot-separated).");
             return;
         }
 
@@ -157,6 +158,13 @@ internal static partial class DkimKeyFiles
     /// might quote the file.</summary>
     private static AsymmetricKeyParameter? ReadPrivateKey(string pem, out string? problem)
     {
+        // PKCS#8 "ENCRYPTED PRIVATE KEY" and OpenSSL's legacy "Proc-Type: 4,ENCRYPTED" need a password we never hold.
+        if (pem.Contains("-----BEGIN ENCRYPTED PRIVATE KEY-----", StringComparison.Ordinal) || pem.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+        {
+            problem = EncryptedKey;
+            return null;
+        }
+
         try
         {
             using var reader = new PemReader(new StringReader(pem));
@@ -181,7 +189,7 @@ internal static partial class DkimKeyFiles
         }
         catch (PasswordException)
         {
-            problem = "holds an encrypted key; store it unencrypted (protect the file or Secret instead).";
+            problem = EncryptedKey;
             return null;
         }
         catch (Exception ex) when (ex is IOException or FormatException or ArgumentException or InvalidCastException or InvalidOperationException)

@@ -23,7 +23,7 @@ public sealed class DkimOptions
     /// The header fields signed when present: RFC 6376 §5.4.1's recommended set, plus Message-ID, MIME-Version,
     /// the Content-* fields that decide how the body is read, and List-Unsubscribe-Post (RFC 8058 asks for it).
     /// </summary>
-    public List<string> SignedHeaders { get; set; } =
+    public static IReadOnlyList<string> DefaultSignedHeaders { get; } =
     [
         "From", "Reply-To", "Subject", "Date", "To", "Cc",
         "Resent-Date", "Resent-From", "Resent-To", "Resent-Cc",
@@ -37,7 +37,18 @@ public sealed class DkimOptions
     /// Fields named once more in h= than they occur, so a copy added later (a second Subject above the signed
     /// one, which many readers would show) breaks the signature (RFC 6376 §8.15).
     /// </summary>
-    public List<string> OversignedHeaders { get; set; } = ["From", "To", "Subject"];
+    public static IReadOnlyList<string> DefaultOversignedHeaders { get; } = ["From", "To", "Subject"];
+
+    /// <summary>Replaces <see cref="DefaultSignedHeaders"/> when set. (Null by default because the configuration
+    /// binder appends to a pre-filled list instead of replacing it.)</summary>
+    public List<string>? SignedHeaders { get; set; }
+
+    /// <summary>Replaces <see cref="DefaultOversignedHeaders"/> when set.</summary>
+    public List<string>? OversignedHeaders { get; set; }
+
+    internal IReadOnlyList<string> HeadersToSign => SignedHeaders is { Count: > 0 } h ? h : DefaultSignedHeaders;
+
+    internal IReadOnlyList<string> HeadersToOversign => OversignedHeaders ?? DefaultOversignedHeaders;
 
     /// <summary>When the sender domain has no key, sign with the nearest parent domain's key (d=example.com for
     /// mail from news.example.com, which still aligns under relaxed DMARC). Off by default, as in OpenDKIM.</summary>

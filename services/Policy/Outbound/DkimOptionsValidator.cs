@@ -22,12 +22,12 @@ internal sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
             problems.Add($"{S}:SignatureLifetime must be positive when set, not {lifetime}.");
         }
 
-        if (!options.SignedHeaders.Contains("From", StringComparer.OrdinalIgnoreCase))
+        if (!options.HeadersToSign.Contains("From", StringComparer.OrdinalIgnoreCase))
         {
             problems.Add($"{S}:SignedHeaders must include From (RFC 6376 §5.4).");
         }
 
-        foreach (string header in options.SignedHeaders.Concat(options.OversignedHeaders))
+        foreach (string header in options.HeadersToSign.Concat(options.HeadersToOversign))
         {
             if (DkimKeyFiles.UnsignableHeaders.Contains(header?.Trim(), StringComparer.OrdinalIgnoreCase))
             {

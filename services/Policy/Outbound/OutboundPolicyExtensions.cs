@@ -30,6 +30,7 @@ public static class OutboundPolicyExtensions
                 ? new MemorySendingCounter()
                 : new PostgresSendingCounter(provider.GetRequiredService<IOptions<SendingLimitOptions>>()));
         services.TryAddSingleton<SendingLimits>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, OutboundPolicyStartup>());
 
         // Replace, not TryAdd: the Policy host may register a no-opinion default first.
         services.Replace(ServiceDescriptor.Singleton<IOutboundPolicy, OutboundPolicy>());

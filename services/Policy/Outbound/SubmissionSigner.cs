@@ -14,8 +14,8 @@ internal sealed class SubmissionSigner(DkimKeyRing keys, IOptions<DkimOptions> o
 {
     private static readonly FormatOptions Crlf = CreateFormat();
 
-    private readonly string[] _signed = Distinct(options.Value.SignedHeaders.Concat(options.Value.OversignedHeaders));
-    private readonly HashSet<string> _oversigned = new(options.Value.OversignedHeaders, StringComparer.OrdinalIgnoreCase);
+    private readonly string[] _signed = Distinct(options.Value.HeadersToSign.Concat(options.Value.HeadersToOversign));
+    private readonly HashSet<string> _oversigned = new(options.Value.HeadersToOversign, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The signatures by the first of <paramref name="domains"/> that has keys (top one first), each a
     /// complete field ending in CRLF; none when no domain has a key. Adds the fields to
