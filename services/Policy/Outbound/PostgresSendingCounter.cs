@@ -37,7 +37,8 @@ internal sealed class PostgresSendingCounter : ISendingCounter, IAsyncDisposable
     {
         string connectionString = options.Value.ConnectionString
             ?? throw new InvalidOperationException($"{SendingLimitOptions.Section}:ConnectionString is not set.");
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = options.Value.MaxConnections };
+        _dataSource = NpgsqlDataSource.Create(builder);
         _timeout = options.Value.StoreTimeout;
     }
 

@@ -30,6 +30,10 @@ public sealed class SendingLimitOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>Connections this replica keeps to PostgreSQL at most (the pool size); checks beyond it wait for
+    /// one. Keep replicas × this under the server's max_connections.</summary>
+    public int MaxConnections { get; set; } = 10;
+
     /// <summary>How long one check may wait for PostgreSQL before it counts as unavailable.</summary>
     public TimeSpan StoreTimeout { get; set; } = TimeSpan.FromSeconds(2);
 

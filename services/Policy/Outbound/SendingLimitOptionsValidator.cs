@@ -34,6 +34,11 @@ internal sealed class SendingLimitOptionsValidator : IValidateOptions<SendingLim
             problems.Add($"{S}:StoreTimeout must be positive, not {options.StoreTimeout}.");
         }
 
+        if (options.MaxConnections is < 1 or > 1000)
+        {
+            problems.Add($"{S}:MaxConnections must be between 1 and 1000, not {options.MaxConnections}.");
+        }
+
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             try
