@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the pipeline and its tests need on Debian/Ubuntu, once: RabbitMQ, swaks, Postfix's
-# smtp-source/smtp-sink (the daemon is not started), Python 3 and OpenSSL. Safe to run again.
+# smtp-source/smtp-sink (the daemon is not started), Python 3, OpenSSL and opendkim-tools. Safe to run again.
 set -euo pipefail
 
 need=()
@@ -10,6 +10,8 @@ command -v smtp-source >/dev/null 2>&1 || need+=(postfix)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# OpenDKIM's opendkim-testmsg: a second DKIM implementation that checks Policy's signatures.
+[ -x /usr/sbin/opendkim-testmsg ] || need+=(opendkim-tools)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
