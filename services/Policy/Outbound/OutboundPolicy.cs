@@ -83,7 +83,7 @@ internal sealed class OutboundPolicy(
                 OutboundLog.LimitReached(logger, messageId, user, quota.Scope, quota.Limit, window, seconds);
                 string who = isUser ? "this account" : quota.Scope["domain:".Length..];
                 return new PolicyVerdict(PolicyAction.TempFail, 451, "4.7.1",
-                    $"Sending limit reached: {who} may send {quota.Limit} messages per {window}; try again in {seconds} seconds", "", false);
+                    $"Sending limit reached: {who} may send {Count(quota.Limit, "message")} per {window}; try again in {Count(seconds, "second")}", "", false);
             case SendingAdmissionOutcome.Unavailable:
                 metrics.LimitsUnavailable(limits.FailOpen ? "accepted" : "tempfail");
                 OutboundLog.LimitsUnavailable(logger, messageId, admission.Problem ?? "unknown", limits.FailOpen ? "accepting uncounted (FailOpen)" : "answering 451 4.3.0");
@@ -115,6 +115,8 @@ internal sealed class OutboundPolicy(
     /// does not align with From for DMARC, but still carries that domain's reputation.</summary>
     private static string[] SigningDomains(string domain, CheckMessage message) =>
         SenderDomain.Of(message) is { } envelope && envelope != domain ? [domain, envelope] : [domain];
+
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     private static PolicyVerdict Accepted(string headers) => new(PolicyAction.Accept, 250, "2.0.0", "Ok", headers, false);
 }

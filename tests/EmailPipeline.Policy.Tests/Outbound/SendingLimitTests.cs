@@ -41,7 +41,7 @@ public sealed class SendingLimitTests
         Assert.Equal(PolicyAction.Accept, (await DecideAsync(host, "alice@example.com")).Action);
         PolicyVerdict refused = await DecideAsync(host, "alice@example.com");
         Assert.Equal(PolicyAction.TempFail, refused.Action);
-        Assert.EndsWith("try again in 1 seconds", refused.ReplyText, StringComparison.Ordinal);
+        Assert.EndsWith("try again in 1 second", refused.ReplyText, StringComparison.Ordinal);
 
         _clock.Set(Noon.AddMinutes(1));
         Assert.Equal(PolicyAction.Accept, (await DecideAsync(host, "alice@example.com")).Action);
@@ -75,7 +75,7 @@ public sealed class SendingLimitTests
 
         await DecideAsync(host, "alice@example.com");
         PolicyVerdict refused = await DecideAsync(host, "alice@example.com");
-        Assert.Equal("Sending limit reached: this account may send 1 messages per hour; try again in 3600 seconds", refused.ReplyText);
+        Assert.Equal("Sending limit reached: this account may send 1 message per hour; try again in 3600 seconds", refused.ReplyText);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class SendingLimitTests
 
         Assert.Equal(PolicyAction.Accept, (await DecideAsync(host, "a@tiny.example", "a@tiny.example")).Action);
         PolicyVerdict tiny = await DecideAsync(host, "b@tiny.example", "b@tiny.example");
-        Assert.StartsWith("Sending limit reached: tiny.example may send 1 messages per minute", tiny.ReplyText, StringComparison.Ordinal);
+        Assert.StartsWith("Sending limit reached: tiny.example may send 1 message per minute", tiny.ReplyText, StringComparison.Ordinal);
     }
 
     [Fact]
