@@ -36,8 +36,6 @@ internal sealed class DkimKeyRing
         }
     }
 
-    public int Count => _byDomain.Sum(d => d.Value.Length);
-
     /// <summary>The signers for a sender domain (RSA first, then Ed25519); empty when it has no key.</summary>
     public IReadOnlyList<ClockedDkimSigner> For(string domain)
     {
