@@ -115,6 +115,20 @@ public sealed class SendingLimitTests
         Assert.StartsWith("Sending limit reached: brand.example", again.ReplyText, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("no header here, just text\r\n")]
+    [InlineData("\0\0\0 binary junk \xff\xfe")]
+    public async Task Content_that_is_no_message_is_still_limited_and_never_throws(string content)
+    {
+        await using OutboundHost host = await StartAsync(new() { ["Policy:Limits:PerUser:PerMinute"] = "1" });
+        CheckMessage junk = Submissions.Check(System.Text.Encoding.Latin1.GetBytes(content));
+
+        Assert.Equal(PolicyAction.Accept, (await host.Policy.DecideAsync(junk, TestContext.Current.CancellationToken))!.Action);
+        PolicyVerdict refused = (await host.Policy.DecideAsync(junk, TestContext.Current.CancellationToken))!;
+        Assert.Equal((PolicyAction.TempFail, "4.7.1"), (refused.Action, refused.EnhancedStatus));
+    }
+
     [Fact]
     public async Task A_message_refused_by_one_quota_uses_up_none_of_the_others()
     {
