@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the pipeline and its tests need on Debian/Ubuntu, once: RabbitMQ, swaks, Postfix's
-# smtp-source/smtp-sink (the daemon is not started), Python 3 and OpenSSL. Safe to run again.
+# smtp-source/smtp-sink (the daemon is not started), Python 3, OpenSSL, publicsuffix and OpenDKIM. Safe to run again.
 set -euo pipefail
 
 need=()
@@ -10,6 +10,11 @@ command -v smtp-source >/dev/null 2>&1 || need+=(postfix)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# Policy: the Public Suffix List (DMARC organizational domains) and OpenDKIM's signer and key generator, a second
+# DKIM implementation for the tests (the opendkim daemon is not started).
+[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need+=(publicsuffix)
+command -v opendkim-genkey >/dev/null 2>&1 || need+=(opendkim-tools)
+command -v opendkim >/dev/null 2>&1 || need+=(opendkim)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
