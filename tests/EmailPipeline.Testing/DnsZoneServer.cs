@@ -54,7 +54,17 @@ public sealed class DnsZoneServer : IDisposable
         return this;
     }
 
-    public void Dispose() => _server.Stop();
+    public void Dispose()
+    {
+        try
+        {
+            _server.Stop();
+        }
+        catch (AggregateException ex) when (ex.Flatten().InnerExceptions.All(e => e is OperationCanceledException))
+        {
+            // ARSoft's Stop() reports its own cancelled listener tasks; the server is stopped.
+        }
+    }
 
     private DnsZoneServer Add(string name, DnsRecordBase record)
     {
