@@ -2,6 +2,7 @@ using EmailPipeline.Contracts;
 using EmailPipeline.Policy.Arc;
 using EmailPipeline.Policy.Checks;
 using EmailPipeline.Policy.Tests.Support;
+using EmailPipeline.Testing;
 using MimeKit;
 
 namespace EmailPipeline.Policy.Tests.Checks;

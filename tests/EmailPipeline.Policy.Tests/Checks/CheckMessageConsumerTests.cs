@@ -3,6 +3,7 @@ using EmailPipeline.Policy.Consumers;
 using EmailPipeline.Policy.Extensions;
 using EmailPipeline.Policy.Dns;
 using EmailPipeline.Policy.Tests.Support;
+using EmailPipeline.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;

@@ -2,6 +2,7 @@ using System.Text;
 using EmailPipeline.Contracts;
 using EmailPipeline.Policy.Checks;
 using EmailPipeline.Policy.Tests.Support;
+using EmailPipeline.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using EmailPipeline.Policy.Dkim;
 using EmailPipeline.Policy.Tests.Support;
+using EmailPipeline.Testing;
 using MimeKit;
 using MimeKit.Cryptography;
 

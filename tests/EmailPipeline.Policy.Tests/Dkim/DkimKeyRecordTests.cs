@@ -1,5 +1,6 @@
 using EmailPipeline.Policy.Dkim;
 using EmailPipeline.Policy.Tests.Support;
+using EmailPipeline.Testing;
 
 namespace EmailPipeline.Policy.Tests.Dkim;
 

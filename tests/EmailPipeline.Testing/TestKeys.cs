@@ -6,10 +6,10 @@ using Org.BouncyCastle.Crypto.Parameters;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.X509;
 
-namespace EmailPipeline.Policy.Tests.Support;
+namespace EmailPipeline.Testing;
 
 /// <summary>DKIM keys made once per test run, their DNS records, and messages signed with them by MimeKit's signer.</summary>
-internal static class TestKeys
+public static class TestKeys
 {
     private static readonly Lazy<AsymmetricCipherKeyPair> LazyRsa2048 = new(() => Rsa(2048));
     private static readonly Lazy<AsymmetricCipherKeyPair> LazyRsa512 = new(() => Rsa(512));
