@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EmailPipeline.Policy.Dns;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
@@ -11,6 +12,12 @@ namespace EmailPipeline.Policy.Dkim;
 /// </summary>
 public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : IDkimPublicKeyLocator
 {
+    private const int MaximumParsedRecords = 10_000;
+
+    // Parsed records by their text. BouncyCastle validates an RSA modulus when it builds the key (a primality test,
+    // tens of milliseconds for 2048 bits): without this every signature would pay that twice.
+    private readonly ConcurrentDictionary<string, (DkimKeyRecord? Record, string? Error)> _parsed = new(StringComparer.Ordinal);
+
     public async Task<DkimKeyLookup> LookupAsync(string domain, string selector, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
@@ -36,9 +43,21 @@ public sealed class DnsDkimPublicKeyLocator(IDnsResolver dns) : IDkimPublicKeyLo
             return DkimKeyLookup.Failed(DkimResult.PermError, $"{answer.Records.Count} TXT records at {name}");
         }
 
-        return DkimKeyRecord.TryParse(string.Concat(answer.Records[0]), out DkimKeyRecord? record, out string? error)
-            ? DkimKeyLookup.Found(record!)
-            : DkimKeyLookup.Failed(DkimResult.PermError, $"bad key record at {name}: {error}");
+        string text = string.Concat(answer.Records[0]);
+        if (!_parsed.TryGetValue(text, out (DkimKeyRecord? Record, string? Error) parsed))
+        {
+            parsed = DkimKeyRecord.TryParse(text, out DkimKeyRecord? record, out string? error) ? (record, null) : (null, error);
+            if (_parsed.Count >= MaximumParsedRecords)
+            {
+                _parsed.Clear();
+            }
+
+            _parsed[text] = parsed;
+        }
+
+        return parsed.Record is { } found
+            ? DkimKeyLookup.Found(found)
+            : DkimKeyLookup.Failed(DkimResult.PermError, $"bad key record at {name}: {parsed.Error}");
     }
 
     public async Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default)
