@@ -20,13 +20,16 @@ public sealed record CheckMessage
 /// <param name="ReplyText">Short reply text; never contains CR or LF.</param>
 /// <param name="HeadersToPrepend">Complete header fields (e.g. Authentication-Results:) ending in CRLF.</param>
 /// <param name="Quarantine">Accept but mark for quarantine.</param>
+/// <param name="AuthServId">The policy service's authserv-id (RFC 8601): the ingress removes incoming
+/// Authentication-Results fields that claim it. Null (older policy services) removes none.</param>
 public sealed record PolicyVerdict(
     PolicyAction Action,
     int ReplyCode,
     string EnhancedStatus,
     string ReplyText,
     string HeadersToPrepend,
-    bool Quarantine);
+    bool Quarantine,
+    string? AuthServId = null);
 
 public enum PolicyAction
 {

@@ -6,6 +6,7 @@ namespace EmailPipeline.Testing;
 /// The whole pipeline as separate real processes — Ingress, Queue and one or more Delivery workers — on
 /// loopback ports, in a RabbitMQ virtual host and a data directory of its own. Settings are environment
 /// variables, exactly as run.sh and the Helm chart give them. Services can be killed (-9) and started again.
+/// With policy settings, a Policy process runs too and the ingress asks it (Ingress:Policy:Mode=On).
 /// </summary>
 public sealed class Pipeline : IAsyncDisposable
 {
@@ -13,10 +14,12 @@ public sealed class Pipeline : IAsyncDisposable
     private readonly Dictionary<string, string> _ingressSettings;
     private readonly Dictionary<string, string> _queueSettings;
     private readonly Dictionary<string, string> _deliverySettings;
+    private readonly Dictionary<string, string>? _policySettings;
     private readonly List<ServiceProcess> _deliveries = [];
     private readonly List<int> _deliveryHttpPorts = [];
 
-    private Pipeline(RabbitVirtualHost broker, string data, IDictionary<string, string> ingress, IDictionary<string, string> queue, IDictionary<string, string> delivery)
+    private Pipeline(RabbitVirtualHost broker, string data, IDictionary<string, string> ingress, IDictionary<string, string> queue, IDictionary<string, string> delivery,
+        IDictionary<string, string>? policy = null)
     {
         Broker = broker;
         DataDirectory = data;
@@ -42,6 +45,18 @@ public sealed class Pipeline : IAsyncDisposable
             ["Ingress__Listeners__0__Port"] = S(SmtpPort),
             ["Ingress__Limits__MaxSessionsPerClient"] = "500",
         };
+        if (policy is not null)
+        {
+            PolicyHttpPort = FreePorts.Take(1)[0];
+            _policySettings = new Dictionary<string, string>
+            {
+                ["Policy__HttpUrl"] = $"http://127.0.0.1:{S(PolicyHttpPort)}",
+                ["Policy__AuthServId"] = "mx.pipeline.test",
+            };
+            Merge(_policySettings, policy);
+            _ingressSettings["Ingress__Policy__Mode"] = "On";
+        }
+
         Merge(_ingressSettings, ingress);
         _queueSettings = new Dictionary<string, string>
         {
@@ -74,7 +89,12 @@ public sealed class Pipeline : IAsyncDisposable
 
     public int QueueHttpPort { get; }
 
+    /// <summary>0 unless the pipeline runs a Policy service.</summary>
+    public int PolicyHttpPort { get; }
+
     public ServiceProcess? Ingress { get; private set; }
+
+    public ServiceProcess? Policy { get; private set; }
 
     public ServiceProcess? Queue { get; private set; }
 
@@ -84,18 +104,26 @@ public sealed class Pipeline : IAsyncDisposable
     public IReadOnlyList<int> DeliveryHttpPorts => _deliveryHttpPorts;
 
     /// <summary>Starts everything. Settings given win over the defaults (keys as environment variables,
-    /// e.g. "Queue__RetrySchedule__0" = "00:00:02", "Delivery__Transports__1__Match" = "sink.test").</summary>
+    /// e.g. "Queue__RetrySchedule__0" = "00:00:02", "Delivery__Transports__1__Match" = "sink.test").
+    /// <paramref name="policy"/> non-null starts the Policy service with those settings (e.g. "Policy__Dns__NameServers__0")
+    /// and turns the ingress's policy check on.</summary>
     public static async Task<Pipeline> StartAsync(
         IDictionary<string, string>? ingress = null,
         IDictionary<string, string>? queue = null,
         IDictionary<string, string>? delivery = null,
-        int deliveryWorkers = 1)
+        int deliveryWorkers = 1,
+        IDictionary<string, string>? policy = null)
     {
         RabbitVirtualHost broker = await RabbitVirtualHost.CreateAsync("pipeline");
         string data = Directory.CreateTempSubdirectory("emailpipeline-data-").FullName;
-        var pipeline = new Pipeline(broker, data, ingress ?? new Dictionary<string, string>(), queue ?? new Dictionary<string, string>(), delivery ?? new Dictionary<string, string>());
+        var pipeline = new Pipeline(broker, data, ingress ?? new Dictionary<string, string>(), queue ?? new Dictionary<string, string>(), delivery ?? new Dictionary<string, string>(), policy);
         try
         {
+            if (policy is not null)
+            {
+                await pipeline.StartPolicyAsync();
+            }
+
             await pipeline.StartQueueAsync();
             for (int i = 0; i < deliveryWorkers; i++)
             {
@@ -116,6 +144,14 @@ public sealed class Pipeline : IAsyncDisposable
     {
         Ingress = ServiceProcess.Start("Ingress", With(_ingressSettings));
         await Ingress.WaitHealthyAsync($"http://127.0.0.1:{S(IngressHttpPort)}/health/ready", TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Starts (or restarts) the Policy service; only for a pipeline made with policy settings.</summary>
+    public async Task StartPolicyAsync()
+    {
+        Dictionary<string, string> settings = _policySettings ?? throw new InvalidOperationException("This pipeline was started without a Policy service.");
+        Policy = ServiceProcess.Start("Policy", With(settings));
+        await Policy.WaitHealthyAsync($"http://127.0.0.1:{S(PolicyHttpPort)}/health/ready", TimeSpan.FromSeconds(60));
     }
 
     public async Task StartQueueAsync()
@@ -141,11 +177,12 @@ public sealed class Pipeline : IAsyncDisposable
     /// <summary>Everything the processes printed, for a failing test's message.</summary>
     public string Output =>
         $"--- ingress\n{Ingress?.Output}\n--- queue\n{Queue?.Output}\n" +
+        (Policy is null ? "" : $"--- policy\n{Policy.Output}\n") +
         string.Join("\n", _deliveries.Select((d, i) => $"--- delivery {i}\n{d.Output}"));
 
     public async ValueTask DisposeAsync()
     {
-        foreach (ServiceProcess p in new[] { Ingress, Queue }.Concat(_deliveries).OfType<ServiceProcess>())
+        foreach (ServiceProcess p in new[] { Ingress, Queue, Policy }.Concat(_deliveries).OfType<ServiceProcess>())
         {
             await p.DisposeAsync();
         }

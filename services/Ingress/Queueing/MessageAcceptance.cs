@@ -28,6 +28,7 @@ internal sealed class MessageAcceptance(
     {
         long started = Stopwatch.GetTimestamp();
         string prepend = "";
+        string? authServId = null;
         bool quarantine = false;
 
         if (policy.Value.Mode == PolicyMode.On)
@@ -59,11 +60,12 @@ internal sealed class MessageAcceptance(
             else
             {
                 prepend = verdict.HeadersToPrepend;
+                authServId = verdict.AuthServId;
                 quarantine = verdict.Quarantine;
             }
         }
 
-        byte[] content = draft.Assemble(prepend);
+        byte[] content = draft.Assemble(prepend, authServId);
         var accepted = new MessageAccepted
         {
             MessageId = draft.QueueId,

@@ -25,12 +25,19 @@ internal sealed class MessageDraft
     public byte[] Body => Content.ToArray([]);
 
     /// <summary>The policy's headers (Authentication-Results: goes above our Received:, RFC 8601 §5), then
-    /// Received:, then the content exactly as received.</summary>
-    public byte[] Assemble(string policyHeaders)
+    /// Received:, then the content exactly as received — less any Authentication-Results field claiming
+    /// <paramref name="authServId"/> (our own, when the policy service named it), which only a forger could have put there.</summary>
+    public byte[] Assemble(string policyHeaders, string? authServId = null)
     {
         byte[] headers = policyHeaders.Length == 0
             ? ReceivedHeader
             : [.. System.Text.Encoding.UTF8.GetBytes(policyHeaders), .. ReceivedHeader];
-        return Content.ToArray(headers);
+        if (string.IsNullOrEmpty(authServId))
+        {
+            return Content.ToArray(headers);
+        }
+
+        byte[] content = ForgedAuthenticationResults.Remove(Body, authServId);
+        return [.. headers, .. content];
     }
 }

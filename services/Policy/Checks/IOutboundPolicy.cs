@@ -2,9 +2,12 @@ using EmailPipeline.Contracts;
 
 namespace EmailPipeline.Policy.Checks;
 
-/// <summary>The verdict on mail from an authenticated submission (sending limits, DKIM signing).</summary>
+/// <summary>
+/// The verdict on mail from an authenticated submission session (DKIM signing, sending limits). Null means no opinion:
+/// the message is accepted with no headers added. <c>AddOutboundPolicy</c> replaces the default
+/// <see cref="NoOutboundPolicy"/>.
+/// </summary>
 public interface IOutboundPolicy
 {
-    /// <returns>The verdict, or null when this policy has no opinion on the message.</returns>
     Task<PolicyVerdict?> DecideAsync(CheckMessage message, CancellationToken ct);
 }
