@@ -60,6 +60,26 @@ public sealed class ChartTests
         Assert.Contains(objects, o => o.Kind == "Secret" && o.Name.EndsWith("-queue-postgres", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void DKIM_signing_keys_come_from_a_Secret_mounted_read_only_as_the_key_directory()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production", "policy.dkim.existingSecret=dkim-keys");
+        Assert.All(objects, o => Assert.True(o.Schema is not null && o.Errors.Length == 0, $"{o}: {string.Join("; ", o.Errors)}"));
+        RenderedObject deployment = Single(objects, "Deployment", "policy");
+        JsonElement container = Container(deployment);
+        JsonElement env = Assert.Single(container.GetProperty("env").EnumerateArray(), e => e.GetProperty("name").GetString() == "Policy__Signing__KeyDirectory");
+        string directory = env.GetProperty("value").GetString()!;
+        JsonElement mount = Assert.Single(container.GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("mountPath").GetString() == directory);
+        Assert.True(mount.GetProperty("readOnly").GetBoolean());
+        JsonElement volume = Assert.Single(deployment.Spec.GetProperty("template").GetProperty("spec").GetProperty("volumes").EnumerateArray(),
+            v => v.GetProperty("name").GetString() == mount.GetProperty("name").GetString());
+        Assert.Equal("dkim-keys", volume.GetProperty("secret").GetProperty("secretName").GetString());
+
+        // Without the Secret nothing is mounted and signing stays off.
+        JsonElement plain = Container(Single(DeployTools.Render("production"), "Deployment", "policy"));
+        Assert.DoesNotContain(plain.GetProperty("env").EnumerateArray(), e => e.GetProperty("name").GetString() == "Policy__Signing__KeyDirectory");
+    }
+
     [Theory]
     [MemberData(nameof(ValueSets))]
     public void The_ingress_LoadBalancer_maps_25_587_465_to_the_container_ports_with_Local_traffic_policy(string values)
@@ -106,8 +126,7 @@ public sealed class ChartTests
             ["ingress"] = ("Ingress__HttpUrl", 8025),
             ["queue"] = ("Queue__HttpUrl", 8027),
             ["delivery"] = ("Delivery__HttpUrl", 8026),
-            // ASP.NET Core's own "Urls" setting: the Policy service has no HttpUrl option of its own.
-            ["policy"] = ("Urls", 8028),
+            ["policy"] = ("Policy__HttpUrl", 8028),
         };
         foreach (string c in Components)
         {

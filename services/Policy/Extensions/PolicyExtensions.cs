@@ -1,3 +1,4 @@
+using EmailPipeline.Contracts;
 using EmailPipeline.Policy.Arc;
 using EmailPipeline.Policy.Checks;
 using EmailPipeline.Policy.Consumers;
@@ -5,6 +6,7 @@ using EmailPipeline.Policy.Dkim;
 using EmailPipeline.Policy.Dmarc;
 using EmailPipeline.Policy.Dns;
 using EmailPipeline.Policy.Dnsbl;
+using EmailPipeline.Policy.Outbound;
 using EmailPipeline.Policy.Spf;
 using EmailPipeline.Policy.Telemetry;
 using EmailPipeline.ServiceDefaults;
@@ -16,11 +18,14 @@ namespace EmailPipeline.Policy.Extensions;
 
 public static class PolicyExtensions
 {
-    /// <summary>The service: the checks, the <see cref="CheckMessageConsumer"/> on the pipeline bus, the HTTP port.</summary>
+    /// <summary>The service: the inbound checks, the outbound policy (DKIM signing, sending limits), the
+    /// <see cref="CheckMessageConsumer"/> on the pipeline bus, the HTTP port.</summary>
     public static WebApplicationBuilder AddPolicy(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddPolicyChecks();
+        builder.Services.AddOutboundPolicy();
+        builder.Services.AddConsumerWatchdog(PipelineQueues.PolicyCheck);
         builder.AddPipelineBus(registrations: x => x.AddConsumer<CheckMessageConsumer, CheckMessageConsumerDefinition>());
         builder.WebHost.UseUrls(builder.Configuration["Policy:HttpUrl"] ?? "http://127.0.0.1:8028");
         return builder;

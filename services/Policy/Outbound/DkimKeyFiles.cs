@@ -19,7 +19,7 @@ internal static partial class DkimKeyFiles
     internal static readonly string[] UnsignableHeaders =
         ["Return-Path", "Received", "Comments", "Keywords", "Bcc", "Resent-Bcc", "DKIM-Signature"];
 
-    public static (List<DkimSigningKey> Keys, List<string> Problems) Load(DkimOptions options)
+    public static (List<DkimSigningKey> Keys, List<string> Problems) Load(DkimSigningOptions options)
     {
         var keys = new List<DkimSigningKey>();
         var problems = new List<string>();
@@ -32,7 +32,7 @@ internal static partial class DkimKeyFiles
         for (int i = 0; i < options.Keys.Count; i++)
         {
             DkimKeyOptions entry = options.Keys[i];
-            string where = $"{DkimOptions.Section}:Keys:{i}";
+            string where = $"{DkimSigningOptions.Section}:Keys:{i}";
             if (string.IsNullOrWhiteSpace(entry.KeyFile))
             {
                 problems.Add($"{where}:KeyFile is required.");
@@ -45,16 +45,16 @@ internal static partial class DkimKeyFiles
         // One key per algorithm and domain: two RSA keys for example.com would leave the choice to chance.
         foreach (var clash in keys.GroupBy(k => (k.Domain, k.Algorithm)).Where(g => g.Count() > 1))
         {
-            problems.Add($"{DkimOptions.Section}: {clash.Count()} {clash.First().AlgorithmName} keys for {clash.Key.Domain} " +
+            problems.Add($"{DkimSigningOptions.Section}: {clash.Count()} {clash.First().AlgorithmName} keys for {clash.Key.Domain} " +
                          $"({string.Join(", ", clash.Select(k => k.File))}); keep one key per algorithm and domain.");
         }
 
         return (keys, problems);
     }
 
-    private static void LoadDirectory(string directory, DkimOptions options, List<DkimSigningKey> keys, List<string> problems)
+    private static void LoadDirectory(string directory, DkimSigningOptions options, List<DkimSigningKey> keys, List<string> problems)
     {
-        string where = $"{DkimOptions.Section}:KeyDirectory";
+        string where = $"{DkimSigningOptions.Section}:KeyDirectory";
         if (!Directory.Exists(directory))
         {
             problems.Add($"{where} '{directory}' does not exist.");
@@ -92,7 +92,7 @@ internal static partial class DkimKeyFiles
         }
     }
 
-    private static void LoadOne(string domain, string selector, string file, string where, DkimOptions options,
+    private static void LoadOne(string domain, string selector, string file, string where, DkimSigningOptions options,
         List<DkimSigningKey> keys, List<string> problems)
     {
         string? asciiDomain = SenderDomain.Normalize(domain);
@@ -139,7 +139,7 @@ internal static partial class DkimKeyFiles
                 if (bits < options.MinimumRsaKeyBits)
                 {
                     problems.Add($"{where}: the RSA key in '{file}' has {bits} bits; at least {options.MinimumRsaKeyBits} are required " +
-                                 $"({DkimOptions.Section}:MinimumRsaKeyBits).");
+                                 $"({DkimSigningOptions.Section}:MinimumRsaKeyBits).");
                     return;
                 }
 

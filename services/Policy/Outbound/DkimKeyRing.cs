@@ -3,21 +3,21 @@ using MimeKit.Cryptography;
 
 namespace EmailPipeline.Policy.Outbound;
 
-/// <summary>The loaded signing keys by domain, read once at start-up (after <see cref="DkimOptionsValidator"/>
+/// <summary>The loaded signing keys by domain, read once at start-up (after <see cref="DkimSigningOptionsValidator"/>
 /// has accepted them). A replaced key takes effect on restart, as a rolled Kubernetes Secret does.</summary>
 internal sealed class DkimKeyRing
 {
     private readonly Dictionary<string, ClockedDkimSigner[]> _byDomain;
     private readonly bool _signSubdomains;
 
-    public DkimKeyRing(IOptions<DkimOptions> options, TimeProvider clock, ILogger<DkimKeyRing> logger)
+    public DkimKeyRing(IOptions<DkimSigningOptions> options, TimeProvider clock, ILogger<DkimKeyRing> logger)
     {
-        DkimOptions o = options.Value;
+        DkimSigningOptions o = options.Value;
         (List<DkimSigningKey> keys, List<string> problems) = DkimKeyFiles.Load(o);
         if (problems.Count > 0)
         {
             // Only reachable when validation was skipped; the message is the same one validation would give.
-            throw new OptionsValidationException(DkimOptions.Section, typeof(DkimOptions), problems);
+            throw new OptionsValidationException(DkimSigningOptions.Section, typeof(DkimSigningOptions), problems);
         }
 
         _signSubdomains = o.SignSubdomains;
@@ -58,7 +58,7 @@ internal sealed class DkimKeyRing
         return [];
     }
 
-    private static ClockedDkimSigner Configure(ClockedDkimSigner signer, DkimOptions options)
+    private static ClockedDkimSigner Configure(ClockedDkimSigner signer, DkimSigningOptions options)
     {
         signer.HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;
         signer.BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed;

@@ -7,7 +7,7 @@ namespace EmailPipeline.Policy.Outbound;
 public static class OutboundPolicyExtensions
 {
     /// <summary>
-    /// Binds <see cref="DkimOptions"/> ("Policy:Dkim") and <see cref="SendingLimitOptions"/> ("Policy:Limits"),
+    /// Binds <see cref="DkimSigningOptions"/> ("Policy:Signing") and <see cref="SendingLimitOptions"/> ("Policy:Limits"),
     /// both validated at start-up (key files are read then), and registers <see cref="IOutboundPolicy"/>,
     /// replacing any default registered before. The sending counter lives in PostgreSQL when
     /// Policy:Limits:ConnectionString is set, else in this process.
@@ -15,9 +15,9 @@ public static class OutboundPolicyExtensions
     public static IServiceCollection AddOutboundPolicy(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<DkimOptions>().BindConfiguration(DkimOptions.Section).ValidateOnStart();
+        services.AddOptions<DkimSigningOptions>().BindConfiguration(DkimSigningOptions.Section).ValidateOnStart();
         services.AddOptions<SendingLimitOptions>().BindConfiguration(SendingLimitOptions.Section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimSigningOptions>, DkimSigningOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SendingLimitOptions>, SendingLimitOptionsValidator>());
 
         services.TryAddSingleton(TimeProvider.System);

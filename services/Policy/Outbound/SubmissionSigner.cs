@@ -10,7 +10,7 @@ namespace EmailPipeline.Policy.Outbound;
 /// ingress to prepend. The ingress puts them above its Received: header and leaves the content as received, so
 /// the signed fields and the body the signatures cover reach the queue unchanged.
 /// </summary>
-internal sealed class SubmissionSigner(DkimKeyRing keys, IOptions<DkimOptions> options)
+internal sealed class SubmissionSigner(DkimKeyRing keys, IOptions<DkimSigningOptions> options)
 {
     private static readonly FormatOptions Crlf = CreateFormat();
 

@@ -94,7 +94,7 @@ public sealed partial class ObservedPipeline : IAsyncLifetime
         {
             ["RABBITMQ_URL"] = Pipeline.Broker.Url,
             ["EMAILPIPELINE_DATA"] = Pipeline.DataDirectory,
-            ["Urls"] = $"http://127.0.0.1:{P(PolicyHttpPort)}",
+            ["Policy__HttpUrl"] = $"http://127.0.0.1:{P(PolicyHttpPort)}",
             ["Policy__Dns__NameServers__0"] = $"127.0.0.1:{P(Dns.Port)}",
         };
         _policy = ServiceProcess.Start("Policy", policy);

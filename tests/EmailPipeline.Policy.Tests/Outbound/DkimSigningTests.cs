@@ -21,11 +21,11 @@ public sealed class DkimSigningTests : IAsyncLifetime
         _keys.Add("ed2026", "example.com", TestKeys.Ed25519Sha256.Pem);
         _host = await StartAsync(new Dictionary<string, string?>
         {
-            ["Policy:Dkim:KeyDirectory"] = _keys.Path,
-            ["Policy:Dkim:Keys:0:Domain"] = "mailer.example",
-            ["Policy:Dkim:Keys:0:Selector"] = "bulk",
+            ["Policy:Signing:KeyDirectory"] = _keys.Path,
+            ["Policy:Signing:Keys:0:Domain"] = "mailer.example",
+            ["Policy:Signing:Keys:0:Selector"] = "bulk",
             // Not *.pem, so the directory scan skips it; named explicitly instead.
-            ["Policy:Dkim:Keys:0:KeyFile"] = _keys.Write("mailer.key", TestKeys.OtherRsa2048.Pem),
+            ["Policy:Signing:Keys:0:KeyFile"] = _keys.Write("mailer.key", TestKeys.OtherRsa2048.Pem),
         });
     }
 
@@ -207,8 +207,8 @@ public sealed class DkimSigningTests : IAsyncLifetime
 
         await using OutboundHost subdomains = await StartAsync(new Dictionary<string, string?>
         {
-            ["Policy:Dkim:KeyDirectory"] = _keys.Path,
-            ["Policy:Dkim:SignSubdomains"] = "true",
+            ["Policy:Signing:KeyDirectory"] = _keys.Path,
+            ["Policy:Signing:SignSubdomains"] = "true",
         });
         PolicyVerdict verdict = (await subdomains.Policy.DecideAsync(check, TestContext.Current.CancellationToken))!;
         IReadOnlyList<DkimCheck.Signature> signatures = await DkimCheck.VerifyAsync(Submissions.Assemble(verdict, check), _dns);
@@ -221,8 +221,8 @@ public sealed class DkimSigningTests : IAsyncLifetime
     {
         await using OutboundHost expiring = await StartAsync(new Dictionary<string, string?>
         {
-            ["Policy:Dkim:KeyDirectory"] = _keys.Path,
-            ["Policy:Dkim:SignatureLifetime"] = "7.00:00:00",
+            ["Policy:Signing:KeyDirectory"] = _keys.Path,
+            ["Policy:Signing:SignatureLifetime"] = "7.00:00:00",
         });
         PolicyVerdict verdict = (await expiring.Policy.DecideAsync(Submissions.Check(Submissions.Plain), TestContext.Current.CancellationToken))!;
 

@@ -24,7 +24,7 @@ public sealed class OpenDkimInteropTests : IAsyncLifetime
     {
         _keys.Add("rsa2026", "example.com", TestKeys.Rsa2048.Pem);
         _keys.Add("ed2026", "ed25519.example", TestKeys.Ed25519Sha256.Pem);
-        _host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Dkim:KeyDirectory"] = _keys.Path });
+        _host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Signing:KeyDirectory"] = _keys.Path });
         if (!File.Exists(TestMsg))
         {
             return;

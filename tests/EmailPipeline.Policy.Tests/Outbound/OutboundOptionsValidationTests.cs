@@ -17,20 +17,20 @@ public sealed class OutboundOptionsValidationTests : IDisposable
         string missing = Path.Combine(_keys.Path, "gone.pem");
         IReadOnlyList<string> failures = await FailuresAsync(new()
         {
-            ["Policy:Dkim:Keys:0:Domain"] = "example.com",
-            ["Policy:Dkim:Keys:0:Selector"] = "s1",
-            ["Policy:Dkim:Keys:0:KeyFile"] = missing,
+            ["Policy:Signing:Keys:0:Domain"] = "example.com",
+            ["Policy:Signing:Keys:0:Selector"] = "s1",
+            ["Policy:Signing:Keys:0:KeyFile"] = missing,
         });
 
-        Assert.Equal($"Policy:Dkim:Keys:0: the key file '{missing}' does not exist.", Assert.Single(failures));
+        Assert.Equal($"Policy:Signing:Keys:0: the key file '{missing}' does not exist.", Assert.Single(failures));
     }
 
     [Fact]
     public async Task A_missing_key_directory_stops_start_up()
     {
         string missing = Path.Combine(_keys.Path, "not-mounted");
-        Assert.Equal($"Policy:Dkim:KeyDirectory '{missing}' does not exist.",
-            Assert.Single(await FailuresAsync(new() { ["Policy:Dkim:KeyDirectory"] = missing })));
+        Assert.Equal($"Policy:Signing:KeyDirectory '{missing}' does not exist.",
+            Assert.Single(await FailuresAsync(new() { ["Policy:Signing:KeyDirectory"] = missing })));
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class OutboundOptionsValidationTests : IDisposable
         _keys.Write("example.com.pem", TestKeys.Ed25519Sha256.Pem);
         _keys.Write("README.txt", "not a key, not *.pem: ignored");
 
-        IReadOnlyList<string> failures = await FailuresAsync(new() { ["Policy:Dkim:KeyDirectory"] = _keys.Path });
+        IReadOnlyList<string> failures = await FailuresAsync(new() { ["Policy:Signing:KeyDirectory"] = _keys.Path });
 
         Assert.Contains(failures, f => f.Contains("cut._domainkey.example.com.pem'", StringComparison.Ordinal) && f.EndsWith("is not a readable PEM private key.", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("pub._domainkey.example.org.pem", StringComparison.Ordinal) && f.Contains("holds no private key", StringComparison.Ordinal));
@@ -70,8 +70,8 @@ public sealed class OutboundOptionsValidationTests : IDisposable
         _keys.Add("a", "example.com", TestKeys.Rsa2048.Pem);
         _keys.Add("b", "example.com", TestKeys.OtherRsa2048.Pem);
 
-        string failure = Assert.Single(await FailuresAsync(new() { ["Policy:Dkim:KeyDirectory"] = _keys.Path }));
-        Assert.StartsWith("Policy:Dkim: 2 rsa-sha256 keys for example.com", failure, StringComparison.Ordinal);
+        string failure = Assert.Single(await FailuresAsync(new() { ["Policy:Signing:KeyDirectory"] = _keys.Path }));
+        Assert.StartsWith("Policy:Signing: 2 rsa-sha256 keys for example.com", failure, StringComparison.Ordinal);
         Assert.EndsWith("keep one key per algorithm and domain.", failure, StringComparison.Ordinal);
     }
 
@@ -80,18 +80,18 @@ public sealed class OutboundOptionsValidationTests : IDisposable
     {
         IReadOnlyList<string> failures = await FailuresAsync(new()
         {
-            ["Policy:Dkim:SignedHeaders:0"] = "Subject",
-            ["Policy:Dkim:SignedHeaders:1"] = "Received",
-            ["Policy:Dkim:OversignedHeaders:0"] = "Bad Name",
-            ["Policy:Dkim:MinimumRsaKeyBits"] = "512",
+            ["Policy:Signing:SignedHeaders:0"] = "Subject",
+            ["Policy:Signing:SignedHeaders:1"] = "Received",
+            ["Policy:Signing:OversignedHeaders:0"] = "Bad Name",
+            ["Policy:Signing:MinimumRsaKeyBits"] = "512",
         });
 
         Assert.Equal(
         [
-            "Policy:Dkim:MinimumRsaKeyBits must be at least 1024 (RFC 8301), not 512.",
-            "Policy:Dkim:SignedHeaders must include From (RFC 6376 §5.4).",
-            "Policy:Dkim: 'Received' must not be signed: it changes in transit (RFC 6376 §5.4).",
-            "Policy:Dkim: 'Bad Name' is not a header field name.",
+            "Policy:Signing:MinimumRsaKeyBits must be at least 1024 (RFC 8301), not 512.",
+            "Policy:Signing:SignedHeaders must include From (RFC 6376 §5.4).",
+            "Policy:Signing: 'Received' must not be signed: it changes in transit (RFC 6376 §5.4).",
+            "Policy:Signing: 'Bad Name' is not a header field name.",
         ], failures);
     }
 
@@ -123,7 +123,7 @@ public sealed class OutboundOptionsValidationTests : IDisposable
         _keys.Add("pkcs8", "example.org", TestKeys.OtherRsa2048.Pem);
         _keys.Write("..data", "Kubernetes bookkeeping");
 
-        await using OutboundHost host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Dkim:KeyDirectory"] = _keys.Path });
+        await using OutboundHost host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Signing:KeyDirectory"] = _keys.Path });
 
         Assert.Equal(3, host.Logs.Lines.Count(l => l.Contains("[4501]", StringComparison.Ordinal)));
         Assert.Contains(host.Logs.Lines, l => l.Contains("DKIM key ed._domainkey.example.com loaded: ed25519-sha256, 256 bits", StringComparison.Ordinal));
@@ -137,7 +137,7 @@ public sealed class OutboundOptionsValidationTests : IDisposable
         EmailPipeline.Testing.ExternalTool.Result made = await EmailPipeline.Testing.ExternalTool.RunAsync("openssl", ["genpkey", "-algorithm", "ed25519", "-out", file]);
         Assert.Equal(0, made.ExitCode);
 
-        await using OutboundHost host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Dkim:KeyDirectory"] = _keys.Path });
+        await using OutboundHost host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Signing:KeyDirectory"] = _keys.Path });
         Assert.Contains(host.Logs.Lines, l => l.Contains("DKIM key ossl._domainkey.example.com loaded: ed25519-sha256", StringComparison.Ordinal));
     }
 

@@ -42,7 +42,7 @@ public sealed class OutboundPolicyWiringTests
     {
         using var keys = new KeyDirectory();
         keys.Add("s1", "xn--bcher-kva.example", TestKeys.Ed25519Sha256.Pem);
-        await using OutboundHost host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Dkim:KeyDirectory"] = keys.Path });
+        await using OutboundHost host = await OutboundHost.StartAsync(new Dictionary<string, string?> { ["Policy:Signing:KeyDirectory"] = keys.Path });
 
         CheckMessage check = Submissions.Check(
             Submissions.Plain.Replace("alice@example.com>", "alice@bücher.example>", StringComparison.Ordinal), sender: "alice@bücher.example");

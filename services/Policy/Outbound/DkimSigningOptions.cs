@@ -1,13 +1,13 @@
 namespace EmailPipeline.Policy.Outbound;
 
 /// <summary>
-/// DKIM signing of submitted mail ("Policy:Dkim"). Keys come from PEM files only — a directory (a Kubernetes
+/// DKIM signing of submitted mail ("Policy:Signing"). Keys come from PEM files only — a directory (a Kubernetes
 /// Secret mounted as a volume is one) and/or explicit entries — so no key material ever sits in configuration.
 /// With no keys configured nothing is signed.
 /// </summary>
-public sealed class DkimOptions
+public sealed class DkimSigningOptions
 {
-    public const string Section = "Policy:Dkim";
+    public const string Section = "Policy:Signing";
 
     /// <summary>
     /// A directory of private keys named <c>&lt;selector&gt;._domainkey.&lt;domain&gt;.pem</c> — the DNS name the

@@ -4,13 +4,13 @@ namespace EmailPipeline.Policy.Outbound;
 
 /// <summary>Checked at start-up: every key file is read and parsed here, so a missing, unreadable, weak or
 /// misnamed key stops the service with one line naming the file (never its content).</summary>
-internal sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
+internal sealed class DkimSigningOptionsValidator : IValidateOptions<DkimSigningOptions>
 {
-    public ValidateOptionsResult Validate(string? name, DkimOptions options)
+    public ValidateOptionsResult Validate(string? name, DkimSigningOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
-        const string S = DkimOptions.Section;
+        const string S = DkimSigningOptions.Section;
 
         if (options.MinimumRsaKeyBits < 1024)
         {
