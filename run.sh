@@ -37,6 +37,19 @@ echo "run.sh: building (Release)..."
 dotnet build EmailPipeline.sln -c Release -nologo -v q >/tmp/emailpipeline-run-build.log 2>&1 \
   || { grep -E 'error' /tmp/emailpipeline-run-build.log | sort -u | head -n 20; exit 1; }
 
+# Policy checks (SPF, DKIM, DMARC, ARC, DNS lists) need the DNS: on a machine that cannot resolve names every
+# MX message would get 451 4.7.0 (temperror), so they are on only when the resolver answers, unless
+# EMAILPIPELINE_POLICY=on|off decides. The Policy service runs either way.
+policy=${EMAILPIPELINE_POLICY:-}
+if [ -z "$policy" ]; then
+  if timeout 5 getent ahosts example.org >/dev/null 2>&1; then policy=on; else policy=off; fi
+fi
+case "$policy" in
+  on) export Ingress__Policy__Mode=On ;;
+  *) export Ingress__Policy__Mode=Off
+     echo "run.sh: policy checks off (no working DNS resolver here, or EMAILPIPELINE_POLICY=off)" ;;
+esac
+
 mkdir -p data/logs
 export EMAILPIPELINE_DATA="$root/data"
 for project in services/*/EmailPipeline.*.csproj; do
@@ -49,7 +62,7 @@ for project in services/*/EmailPipeline.*.csproj; do
 done
 
 # Wait until every service is ready (broker connected, its queues declared).
-for svc in Ingress:8025 Queue:8027 Delivery:8026; do
+for svc in Ingress:8025 Queue:8027 Delivery:8026 Policy:8028; do
   name=${svc%%:*}; port=${svc##*:}
   for _ in $(seq 1 90); do
     curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
@@ -67,6 +80,7 @@ EmailPipeline is running.
   Submission (STARTTLS + AUTH)  127.0.0.1:2587
   Submissions (implicit TLS)    127.0.0.1:2465
   Health                        http://127.0.0.1:8025/health/ready   metrics: /metrics
+  Policy checks                 EMAILPIPELINE_POLICY=on|off (default: on when DNS resolves)
 
 Send a first message:
   swaks --server 127.0.0.1:2525 --from you@example.org --to postmaster@example.test
