@@ -5,7 +5,7 @@ namespace EmailPipeline.Observability.Tests;
 
 /// <summary>
 /// Traces as the services export them over OTLP (to a receiver in the test): one trace per message, from the
-/// SMTP transaction at the ingress through the queue to every delivery attempt, and the same ids in the JSON logs.
+/// SMTP transaction at the ingress through the policy verdict and the queue to every delivery attempt, and the same ids in the JSON logs.
 /// The message used went to a peer that answered 451 the first time: two delivery attempts, a delay queue between.
 /// </summary>
 [Collection(ObservedCollection.Name)]
@@ -46,6 +46,8 @@ public sealed class TraceTests(ObservedPipeline f)
         // spans, each in the same trace, each with its parent in the trace.
         Assert.Contains(inTrace, s => s.Service == "EmailPipeline.Ingress" && s.Kind == ReceivedSpan.Producer);
         Assert.Contains(inTrace, s => s.Service == "EmailPipeline.Queue" && s.Kind == ReceivedSpan.Consumer);
+        // The policy verdict asked before the 250: the Policy service's consume of CheckMessage is in the trace too.
+        Assert.True(inTrace.Any(s => s.Service == "EmailPipeline.Policy" && s.Kind == ReceivedSpan.Consumer), $"no Policy span in the message's trace:\n{dump}");
         Assert.Contains(inTrace, s => s.Service == "EmailPipeline.Delivery" && s.Kind == ReceivedSpan.Consumer);
         var ids = inTrace.Select(s => s.SpanId).ToHashSet(StringComparer.Ordinal);
         ReceivedSpan[] roots = inTrace.Where(s => s.ParentSpanId.Length == 0 || !ids.Contains(s.ParentSpanId)).ToArray();

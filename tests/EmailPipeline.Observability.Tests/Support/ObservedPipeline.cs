@@ -41,6 +41,9 @@ public sealed partial class ObservedPipeline : IAsyncLifetime
     /// <summary>The poison message's queue: MassTransit moved it to delivery-requested_error.</summary>
     public const string ErrorQueue = PipelineQueuesError.Delivery;
 
+    /// <summary>Accepted while no Policy instance ran (fail open).</summary>
+    public string FailOpenQueueId { get; private set; } = "";
+
     public string Output => $"{Pipeline?.Output}\n--- policy\n{_policy?.Output}\n--- prometheus\n{Prometheus?.Output}";
 
     public async ValueTask InitializeAsync()
@@ -95,8 +98,12 @@ public sealed partial class ObservedPipeline : IAsyncLifetime
             ["RABBITMQ_URL"] = Pipeline.Broker.Url,
             ["EMAILPIPELINE_DATA"] = Pipeline.DataDirectory,
             ["Policy__HttpUrl"] = $"http://127.0.0.1:{P(PolicyHttpPort)}",
+            ["Policy__AuthServId"] = "mx.pipeline.test",
             ["Policy__Dns__NameServers__0"] = $"127.0.0.1:{P(Dns.Port)}",
         };
+        // One message before any Policy instance runs: the ingress waits its second, lets the message in (fail
+        // open) and counts the failure, which the "policy failures" panel and the alert rules then see.
+        FailOpenQueueId = await SendAsync($"early-{Guid.NewGuid():N}@example.test", $"early-{Guid.NewGuid():N}@example.test", tls: false);
         _policy = ServiceProcess.Start("Policy", policy);
         await _policy.WaitHealthyAsync($"http://127.0.0.1:{P(PolicyHttpPort)}/health/ready", Patience);
 
