@@ -1,3 +1,4 @@
+using EmailPipeline.Testing;
 using EmailPipeline.Contracts;
 using EmailPipeline.Policy.Outbound;
 using Microsoft.Extensions.Options;
@@ -7,7 +8,7 @@ namespace EmailPipeline.Policy.Tests.Outbound;
 
 /// <summary>The shared counter: several replicas (here several counters, each with its own connection pool, as
 /// separate processes would have) must together admit no more than the limit.</summary>
-public sealed class PostgresSendingCounterTests(PolicyDatabase database) : IClassFixture<PolicyDatabase>
+public sealed class PostgresSendingCounterTests(PostgresDatabase database) : IClassFixture<PostgresDatabase>
 {
     private static readonly DateTimeOffset Noon = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
 

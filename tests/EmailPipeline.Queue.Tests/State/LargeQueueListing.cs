@@ -1,3 +1,4 @@
+using EmailPipeline.Testing;
 using System.Diagnostics;
 using EmailPipeline.Contracts;
 using EmailPipeline.Queue.State;

@@ -1,3 +1,4 @@
+using EmailPipeline.Testing;
 using EmailPipeline.Queue.State;
 using EmailPipeline.Queue.Tests.Infrastructure;
 using Npgsql;

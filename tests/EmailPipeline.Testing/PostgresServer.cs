@@ -1,14 +1,13 @@
-using EmailPipeline.Testing;
 using Npgsql;
 
-namespace EmailPipeline.Policy.Tests.Outbound;
+namespace EmailPipeline.Testing;
 
 /// <summary>
 /// The PostgreSQL the tests use: <c>EMAILPIPELINE_TEST_POSTGRES</c> (set by ./test.sh; the user may CREATE
 /// DATABASE) when set, else the throwaway cluster <c>scripts/postgres.sh start</c> runs on <c>PGPORT</c>
-/// (default 15432), as the Queue tests do.
+/// (default 15432).
 /// </summary>
-internal static class PostgresTestServer
+public static class PostgresServer
 {
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
 
@@ -16,7 +15,7 @@ internal static class PostgresTestServer
     public static async Task<string> CreateDatabaseAsync()
     {
         string admin = await Server.Value;
-        string name = "emailpipeline_policy_" + Guid.NewGuid().ToString("N")[..16];
+        string name = "emailpipeline_test_" + Guid.NewGuid().ToString("N")[..16];
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -56,11 +55,11 @@ internal static class PostgresTestServer
 }
 
 /// <summary>One database per test class.</summary>
-public sealed class PolicyDatabase : IAsyncLifetime
+public sealed class PostgresDatabase : IAsyncLifetime
 {
     public string ConnectionString { get; private set; } = "";
 
-    public async ValueTask InitializeAsync() => ConnectionString = await PostgresTestServer.CreateDatabaseAsync();
+    public async ValueTask InitializeAsync() => ConnectionString = await PostgresServer.CreateDatabaseAsync();
 
-    public async ValueTask DisposeAsync() => await PostgresTestServer.DropDatabaseAsync(ConnectionString);
+    public async ValueTask DisposeAsync() => await PostgresServer.DropDatabaseAsync(ConnectionString);
 }
