@@ -27,7 +27,7 @@ public sealed partial class ObservedPipeline : IAsyncLifetime
 
     public ScriptedMailServer Peer { get; private set; } = null!;
 
-    internal TestDns Dns { get; private set; } = null!;
+    internal DnsZoneServer Dns { get; private set; } = null!;
 
     public int PolicyHttpPort { get; private set; }
 
@@ -50,7 +50,7 @@ public sealed partial class ObservedPipeline : IAsyncLifetime
     {
         int[] ports = FreePorts.Take(4);
         Otlp = new OtlpReceiver(ports[0]);
-        Dns = new TestDns(ports[1]);
+        Dns = new DnsZoneServer(); // no records: every name is NXDOMAIN, nothing waits on the internet
         Peer = new ScriptedMailServer(ports[2])
         {
             RcptReply = (address, seen) => address.StartsWith("softonce", StringComparison.OrdinalIgnoreCase) && seen == 1 ? "451 4.2.1 Mailbox busy, try later" : null,
