@@ -14,13 +14,22 @@ namespace EmailPipeline.Testing;
 public sealed class DnsZoneServer : IDisposable
 {
     private readonly DnsServer _server;
+    private readonly IPEndPoint _endpoint;
     private readonly ConcurrentDictionary<string, List<DnsRecordBase>> _records = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, bool> _silent = new(StringComparer.OrdinalIgnoreCase);
 
     public DnsZoneServer()
+        : this(new IPEndPoint(IPAddress.Loopback, FreePorts.Take(1)[0]))
     {
-        Port = FreePorts.Take(1)[0];
-        var endpoint = new IPEndPoint(IPAddress.Loopback, Port);
+    }
+
+    /// <summary>On a given address and port, e.g. 127.53.x.y:53 for a resolver outside this process
+    /// (OpenDKIM reads /etc/resolv.conf, which names no port).</summary>
+    public DnsZoneServer(IPEndPoint endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Port = endpoint.Port;
+        _endpoint = endpoint;
         _server = new DnsServer(new UdpServerTransport(endpoint, 2000), new TcpServerTransport(endpoint, 2000));
         _server.QueryReceived += OnQueryAsync;
         _server.Start();
@@ -29,7 +38,7 @@ public sealed class DnsZoneServer : IDisposable
     public int Port { get; }
 
     /// <summary>"127.0.0.1:port", as Policy:Dns:NameServers takes it.</summary>
-    public string Address => $"127.0.0.1:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+    public string Address => _endpoint.ToString();
 
     public DnsZoneServer Txt(string name, string text)
     {

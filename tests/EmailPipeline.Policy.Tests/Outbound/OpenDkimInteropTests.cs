@@ -17,7 +17,7 @@ public sealed class OpenDkimInteropTests : IAsyncLifetime
 
     private readonly KeyDirectory _keys = new();
     private readonly string _resolvConf = Path.Combine(Path.GetTempPath(), $"resolv-{Guid.NewGuid():N}.conf");
-    private KeyRecordDnsServer? _dns;
+    private DnsZoneServer? _dns;
     private OutboundHost _host = null!;
 
     public async ValueTask InitializeAsync()
@@ -32,7 +32,9 @@ public sealed class OpenDkimInteropTests : IAsyncLifetime
 
         // A loopback address of its own, so port 53 is free whatever else this machine runs.
         var address = new IPAddress([127, 53, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]);
-        _dns = new KeyRecordDnsServer(address).Add("rsa2026", "example.com", TestKeys.Rsa2048).Add("ed2026", "ed25519.example", TestKeys.Ed25519Sha256);
+        _dns = new DnsZoneServer(new IPEndPoint(address, 53))
+            .Txt("rsa2026._domainkey.example.com", TestKeys.Rsa2048.DnsRecord)
+            .Txt("ed2026._domainkey.ed25519.example", TestKeys.Ed25519Sha256.DnsRecord);
         await File.WriteAllTextAsync(_resolvConf, $"nameserver {address}\noptions timeout:2 attempts:1\n");
     }
 
