@@ -20,7 +20,26 @@ public sealed partial class DeclaredQueues(
     ILogger<DeclaredQueues> logger)
     : BackgroundService, IHealthCheck
 {
+    private readonly TaskCompletionSource _declaredOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _declared;
+
+    /// <summary>Completes once the topology exists: a consumer awaits it before it acts, so no consumer publishes
+    /// into a queue that was never declared.</summary>
+    public Task WhenDeclaredAsync(CancellationToken cancellationToken) => _declaredOnce.Task.WaitAsync(cancellationToken);
+
+    /// <summary>
+    /// Declares everything again, now: after a publish came back unroutable (someone deleted a queue under load),
+    /// the queue is recreated and the publish retried, instead of every later one failing too. Declaring is
+    /// idempotent, so concurrent callers are harmless.
+    /// </summary>
+    public async Task RedeclareAsync(CancellationToken cancellationToken)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(options.Value.Url), ClientProvidedName = $"{options.Value.ConnectionName} (topology)" };
+        await using IConnection connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using IChannel channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        await declare(channel, cancellationToken).ConfigureAwait(false);
+        Redeclared(logger, description);
+    }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_declared ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("queues not declared yet"));
@@ -37,6 +56,7 @@ public sealed partial class DeclaredQueues(
                 await using IChannel channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken).ConfigureAwait(false);
                 await declare(channel, stoppingToken).ConfigureAwait(false);
                 _declared = true;
+                _declaredOnce.TrySetResult();
                 Declared(logger, description);
                 return;
             }
@@ -55,6 +75,9 @@ public sealed partial class DeclaredQueues(
 
     [LoggerMessage(9002, LogLevel.Warning, "Could not declare queues yet: {Error}")]
     private static partial void NotYet(ILogger logger, string error);
+
+    [LoggerMessage(9003, LogLevel.Warning, "Declared {Queues} again after an unroutable publish")]
+    private static partial void Redeclared(ILogger logger, string queues);
 }
 
 public static class DeclaredQueuesExtensions

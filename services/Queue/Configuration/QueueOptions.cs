@@ -20,6 +20,14 @@ public sealed class QueueOptions : IValidatableObject
     /// <summary>A delay DSN goes out once a recipient asking for NOTIFY=DELAY has waited this long.</summary>
     public TimeSpan DelayDsnAfter { get; set; } = TimeSpan.FromHours(4);
 
+    /// <summary>How long past its last expected event a recipient's delivery work counts as lost: a Deferred recipient
+    /// whose retry has not surfaced by its due time plus the longest delay step plus this, or a Queued one this long
+    /// past the message's lifetime, is expired with a DSN by the sweeper.</summary>
+    public TimeSpan StrandedAfter { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often the sweeper looks for stranded recipients and outbox leftovers.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Reporting-MTA in DSNs and the host part of MAILER-DAEMON.</summary>
     [Required]
     public string HostName { get; set; } = Environment.MachineName;
@@ -50,6 +58,11 @@ public sealed class QueueOptions : IValidatableObject
         if (DelaySteps.Any(t => t < TimeSpan.FromSeconds(1) || t > TimeSpan.FromDays(1)))
         {
             yield return new ValidationResult("Queue:DelaySteps entries must be between 00:00:01 and 1.00:00:00.", [nameof(DelaySteps)]);
+        }
+
+        if (StrandedAfter <= TimeSpan.Zero || SweepInterval < TimeSpan.FromMilliseconds(100))
+        {
+            yield return new ValidationResult("Queue:StrandedAfter must be positive and Queue:SweepInterval at least 00:00:00.1.", [nameof(StrandedAfter)]);
         }
 
         if (MaxQueueLifetime <= TimeSpan.Zero || DelayDsnAfter <= TimeSpan.Zero)

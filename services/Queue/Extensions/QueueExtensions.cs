@@ -24,8 +24,10 @@ public static class QueueExtensions
         services.AddSingleton<DestinationShaping>();
         services.AddSingleton<QueueMetrics>();
         services.AddSingleton(sp => new DelayLadder(sp.GetRequiredService<IOptions<QueueOptions>>().Value.EffectiveDelaySteps));
-        services.AddSingleton<DeliveryDispatch>();
-        services.AddSingleton<DsnPublisher>();
+        services.AddSingleton<Lifecycle.OutboxComposer>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddSingleton<LifecycleRunner>();
+        services.AddHostedService<StrandedRecipientSweeper>();
         services.AddDeclaredTopology("the pipeline queues and the delay ladder", sp => QueueTopology.DeclareAsync(sp.GetRequiredService<DelayLadder>()));
         services.AddHostedService<StateGauge>();
         services.AddConsumerWatchdog(PipelineQueues.Accepted, PipelineQueues.DeliveryResults, PipelineQueues.RetryDue);

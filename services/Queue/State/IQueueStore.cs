@@ -67,6 +67,26 @@ public interface IQueueStore
     /// <summary>Delivery attempts to <paramref name="domain"/> recorded since <paramref name="since"/>.</summary>
     Task<int> CountAttemptsSinceAsync(string domain, DateTimeOffset since, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Applies one lifecycle decision and the outbox rows it causes in one transaction, if the message is still at
+    /// <paramref name="expectedVersion"/> (null: the decision records a new message, which must not exist yet).
+    /// False when another write came first: nothing was written, and the caller loads and decides again.
+    /// </summary>
+    Task<bool> ApplyAsync(string messageId, long? expectedVersion, Lifecycle.LifecycleDecision decision, IReadOnlyList<OutboxRow> outbox, CancellationToken cancellationToken);
+
+    /// <summary>Outbox rows not yet dispatched: of one message, or the oldest of all when <paramref name="messageId"/> is null.</summary>
+    Task<IReadOnlyList<OutboxRow>> GetOutboxAsync(string? messageId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>These rows were dispatched (confirmed by the broker); they are deleted with the next write.</summary>
+    void MarkDispatched(IEnumerable<string> outboxIds);
+
+    /// <summary>Deletes the rows marked dispatched now (when no write came along to do it).</summary>
+    Task FlushDispatchedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Messages with a Deferred recipient due before <paramref name="deferredDueBefore"/> or a Queued one of a
+    /// message received before <paramref name="queuedReceivedBefore"/>: candidates for the sweeper.</summary>
+    Task<IReadOnlyList<string>> FindStrandedCandidatesAsync(DateTimeOffset deferredDueBefore, DateTimeOffset queuedReceivedBefore, int limit, CancellationToken cancellationToken);
+
     /// <summary>Counts of recipients per state (for metrics and the operator's summary).</summary>
     Task<IReadOnlyDictionary<RecipientState, long>> CountByStateAsync(CancellationToken cancellationToken);
 }

@@ -16,7 +16,16 @@ public sealed record RecipientRecord(
     string? LastEnhancedStatus,
     string? LastDiagnostic,
     string? LastRemoteHost,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>The id of the one piece of live work for this recipient: the AttemptId of the delivery in flight
+    /// (Queued) or of the retry waiting in the delay queues (Deferred). Outcomes and retries carrying another id are
+    /// stale. Null for final states and for records written before work ids existed.</summary>
+    public string? WorkId { get; init; }
+
+    /// <summary>The DSNs already sent for this recipient.</summary>
+    public Lifecycle.DsnKinds DsnSent { get; init; }
+}
 
 /// <summary>One message as the store keeps it (no body: the body lives in the broker).</summary>
 public sealed record MessageRecord(
@@ -31,7 +40,12 @@ public sealed record MessageRecord(
     bool FlushRequested,
     bool BounceRequested,
     bool DelayDsnSent,
-    IReadOnlyList<RecipientRecord> Recipients);
+    IReadOnlyList<RecipientRecord> Recipients)
+{
+    /// <summary>Moves with every write to the message or its recipients: a decision is applied only over the state
+    /// it was made from.</summary>
+    public long Version { get; init; }
+}
 
 /// <summary>One delivery attempt's result for one recipient.</summary>
 public sealed record AttemptRecord(

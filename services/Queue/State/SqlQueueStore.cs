@@ -12,7 +12,7 @@ namespace EmailPipeline.Queue.State;
 /// flags are 0/1 INTEGERs so the same statements run on SQLite and PostgreSQL; the subclasses only open
 /// connections, tune the engine and serialise writes where the engine needs it.
 /// </summary>
-public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
+public abstract partial class SqlQueueStore : IQueueStore, IAsyncDisposable
 {
     private const string NotFinal = "(0, 1)";
 
@@ -38,7 +38,8 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
             held INTEGER NOT NULL DEFAULT 0,
             flush_requested INTEGER NOT NULL DEFAULT 0,
             bounce_requested INTEGER NOT NULL DEFAULT 0,
-            delay_dsn_sent INTEGER NOT NULL DEFAULT 0);
+            delay_dsn_sent INTEGER NOT NULL DEFAULT 0,
+            version BIGINT NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS recipients (
             message_id TEXT NOT NULL,
             address TEXT NOT NULL,
@@ -53,7 +54,19 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
             last_diagnostic TEXT NULL,
             last_host TEXT NULL,
             updated_at BIGINT NOT NULL,
+            work_id TEXT NULL,
+            dsn_sent INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (message_id, address));
+        CREATE TABLE IF NOT EXISTS outbox (
+            id TEXT NOT NULL PRIMARY KEY,
+            message_id TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            address TEXT NOT NULL,
+            needs_content INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            created_at BIGINT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_outbox_message ON outbox (message_id);
+        CREATE INDEX IF NOT EXISTS ix_outbox_created ON outbox (created_at);
         CREATE TABLE IF NOT EXISTS attempts (
             attempt_id TEXT NOT NULL,
             message_id TEXT NOT NULL,
@@ -74,6 +87,14 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
         CREATE INDEX IF NOT EXISTS ix_attempts_message ON attempts (message_id, attempted_at);
         CREATE INDEX IF NOT EXISTS ix_attempts_time ON attempts (attempted_at);
         """;
+
+    /// <summary>Columns added after the first release, added to an older database at start-up.</summary>
+    private static readonly (string Table, string Column, string Definition)[] LaterColumns =
+    [
+        ("messages", "version", "BIGINT NOT NULL DEFAULT 0"),
+        ("recipients", "work_id", "TEXT NULL"),
+        ("recipients", "dsn_sent", "INTEGER NOT NULL DEFAULT 0"),
+    ];
 
     /// <summary>Rows per multi-row INSERT in <see cref="AddMessagesAsync"/>: fewer round trips on a server, but
     /// each engine has its own sweet spot (and parameter limit: SQLite 32766, PostgreSQL 65535).</summary>
@@ -249,7 +270,8 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
             foreach (string recipient in recipients.Distinct(StringComparer.Ordinal))
             {
                 await using DbCommand update = Command(connection, transaction, $"""
-                    UPDATE recipients SET state = @st, next_attempt_at = @next, updated_at = @now
+                    UPDATE recipients SET state = @st, next_attempt_at = @next, updated_at = @now,
+                        work_id = CASE WHEN @st IN {NotFinal} THEN work_id ELSE NULL END
                     WHERE message_id = @m AND address = @r AND state IN {NotFinal}
                     """);
                 Add(update, "st", (int)state, DbType.Int32);
@@ -260,8 +282,18 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
                 await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await BumpVersionAsync(connection, transaction, messageId, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Every write outside a lifecycle decision moves the message's version, so a decision made from the
+    /// state before it is not applied over it (the consumer decides again).</summary>
+    private static async Task BumpVersionAsync(DbConnection connection, DbTransaction transaction, string messageId, CancellationToken cancellationToken)
+    {
+        await using DbCommand bump = Command(connection, transaction, "UPDATE messages SET version = version + 1 WHERE id = @id");
+        Add(bump, "id", messageId, DbType.String);
+        await bump.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task MarkRetryDispatchedAsync(string messageId, IReadOnlyCollection<string> recipients, DateTimeOffset dueAt, CancellationToken cancellationToken)
@@ -397,7 +429,7 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
     public async Task<int> RequestFlushAsync(string? messageId, CancellationToken cancellationToken)
     {
         // Only messages that still wait for a retry: flushing a delivered message would mean nothing.
-        string sql = $"UPDATE messages SET flush_requested = 1 WHERE id IN (SELECT r.message_id FROM recipients r WHERE r.state = {(int)RecipientState.Deferred})"
+        string sql = $"UPDATE messages SET flush_requested = 1, version = version + 1 WHERE id IN (SELECT r.message_id FROM recipients r WHERE r.state = {(int)RecipientState.Deferred})"
             + (messageId is null ? "" : " AND id = @id");
         return await WriteAsync(async (connection, transaction) =>
         {
@@ -545,11 +577,11 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
         _ => RecipientState.Deferred,
     };
 
-    private static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+    protected static DateTimeOffset Time(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
-    private long NowMs() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+    protected long NowMs() => TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private Task EnsureInitializedAsync(CancellationToken cancellationToken)
+    protected Task EnsureInitializedAsync(CancellationToken cancellationToken)
     {
         // Every operation waits for the schema, so a consumer that starts before the hosted initializer still
         // finds its tables. A failed attempt is retried by the next caller rather than cached forever.
@@ -569,7 +601,60 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
         DbConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
+            await AddLaterColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
             await CreateSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An older database has the tables without the later columns: CREATE TABLE IF NOT EXISTS leaves them as
+    /// they are, so each missing column is added (before the schema's indexes, which may use them).</summary>
+    private static async Task AddLaterColumnsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        foreach (var (table, column, definition) in LaterColumns)
+        {
+            if (!await ColumnIsMissingAsync(connection, table, column, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            try
+            {
+                await using DbCommand alter = Command(connection, null, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+                await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbException)
+            {
+                if (await ColumnIsMissingAsync(connection, table, column, cancellationToken).ConfigureAwait(false))
+                {
+                    throw;
+                }
+
+                // Another replica added it first.
+            }
+        }
+    }
+
+    private static async Task<bool> ColumnIsMissingAsync(DbConnection connection, string table, string column, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using DbCommand probe = Command(connection, null, $"SELECT {column} FROM {table} WHERE 1 = 0");
+            await probe.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (DbException)
+        {
+            // No such table (a new database: the schema creates it whole) or no such column.
+            try
+            {
+                await using DbCommand table0 = Command(connection, null, $"SELECT 1 FROM {table} WHERE 1 = 0");
+                await table0.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (DbException)
+            {
+                return false;
+            }
         }
     }
 
@@ -580,11 +665,13 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
             await using DbCommand command = Command(connection, transaction, sql);
             Add(command, "v", value, DbType.Int32);
             Add(command, "id", messageId, DbType.String);
-            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            bool found = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+            await BumpVersionAsync(connection, transaction, messageId, cancellationToken).ConfigureAwait(false);
+            return found;
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
         using IDisposable? writer = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
@@ -599,7 +686,7 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
                 {
                     result = await work(connection, transaction).ConfigureAwait(false);
                 }
-                catch (DuplicateAttemptException)
+                catch (Exception ex) when (ex is DuplicateAttemptException or ConflictException)
                 {
                     await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                     return default!;
@@ -623,7 +710,7 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
                 SELECT p.id, p.sender, p.envid, p.ret, p.smtputf8, p.received_at, p.size, p.held, p.flush_requested,
                        p.bounce_requested, p.delay_dsn_sent,
                        r.address, r.domain, r.notify, r.orcpt, r.state, r.attempts, r.next_attempt_at, r.last_code,
-                       r.last_status, r.last_diagnostic, r.last_host, r.updated_at
+                       r.last_status, r.last_diagnostic, r.last_host, r.updated_at, r.work_id, r.dsn_sent, p.version
                 FROM page p LEFT JOIN recipients r ON r.message_id = p.id
                 ORDER BY p.received_at, p.id, r.address
                 """);
@@ -641,7 +728,10 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
                     current = new MessageRecord(
                         id, reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), (DsnReturn)reader.GetInt32(3),
                         reader.GetInt32(4) != 0, Time(reader.GetInt64(5)), reader.GetInt64(6), reader.GetInt32(7) != 0,
-                        reader.GetInt32(8) != 0, reader.GetInt32(9) != 0, reader.GetInt32(10) != 0, recipients);
+                        reader.GetInt32(8) != 0, reader.GetInt32(9) != 0, reader.GetInt32(10) != 0, recipients)
+                    {
+                        Version = reader.GetInt64(25),
+                    };
                     messages.Add(current);
                 }
 
@@ -652,7 +742,11 @@ public abstract class SqlQueueStore : IQueueStore, IAsyncDisposable
                         reader.IsDBNull(14) ? null : reader.GetString(14), (RecipientState)reader.GetInt32(15), reader.GetInt32(16),
                         reader.IsDBNull(17) ? null : Time(reader.GetInt64(17)), reader.IsDBNull(18) ? null : reader.GetInt32(18),
                         reader.IsDBNull(19) ? null : reader.GetString(19), reader.IsDBNull(20) ? null : reader.GetString(20),
-                        reader.IsDBNull(21) ? null : reader.GetString(21), Time(reader.GetInt64(22))));
+                        reader.IsDBNull(21) ? null : reader.GetString(21), Time(reader.GetInt64(22)))
+                    {
+                        WorkId = reader.IsDBNull(23) ? null : reader.GetString(23),
+                        DsnSent = (Lifecycle.DsnKinds)reader.GetInt32(24),
+                    });
                 }
             }
 

@@ -17,6 +17,7 @@ public sealed class QueueMetrics
     private readonly Counter<long> _outcomes;
     private readonly Counter<long> _dsns;
     private readonly Counter<long> _shaped;
+    private readonly Counter<long> _unroutable;
     private readonly Histogram<double> _endToEnd;
     private IReadOnlyDictionary<RecipientState, long> _states = new Dictionary<RecipientState, long>();
 
@@ -27,6 +28,8 @@ public sealed class QueueMetrics
         _dispatched = meter.CreateCounter<long>("emailpipeline.queue.recipients.dispatched", "{recipient}", "Recipients sent to delivery, by destination");
         _outcomes = meter.CreateCounter<long>("emailpipeline.queue.recipients.outcomes", "{recipient}", "Recipient outcomes: delivered, deferred, bounced, expired");
         _shaped = meter.CreateCounter<long>("emailpipeline.queue.deliveries.shaped", "{delivery}", "Deliveries held back one delay step by a destination's concurrency or rate limit");
+        _unroutable = meter.CreateCounter<long>("emailpipeline.queue.publish.unroutable", "{message}",
+            "Publishes the broker returned unroutable (a deleted queue); the input is retried after the topology is declared again");
         _dsns = meter.CreateCounter<long>("emailpipeline.queue.dsn.sent", "{message}", "DSNs generated, by kind");
         _endToEnd = meter.CreateHistogram<double>("emailpipeline.queue.delivery.latency", "s", "Time from acceptance to delivery of a recipient",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] });
@@ -49,6 +52,8 @@ public sealed class QueueMetrics
     public void Shaped(string destination) => _shaped.Add(1, new KeyValuePair<string, object?>("destination", destination));
 
     public void DsnSent(DsnKind kind) => _dsns.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString().ToLowerInvariant()));
+
+    public void Unroutable() => _unroutable.Add(1);
 
     public void UpdateStates(IReadOnlyDictionary<RecipientState, long> states) => _states = states;
 
