@@ -8,8 +8,11 @@ namespace EmailPipeline.Queue.Consumers;
 /// delivered, bounced, expired, or deferred into the delay queues, with the DSNs NOTIFY asks for.</summary>
 internal sealed class DeliveryAttemptedConsumer(LifecycleRunner lifecycle) : IConsumer<DeliveryAttempted>
 {
-    public Task Consume(ConsumeContext<DeliveryAttempted> context) =>
-        lifecycle.RunAsync(context, new LifecycleInput.Attempted(context.Message), context.Message.Content);
+    public Task Consume(ConsumeContext<DeliveryAttempted> context)
+    {
+        DeliveryAttempted m = MalformedInputException.Check(context.Message);
+        return lifecycle.RunAsync(context, new LifecycleInput.Attempted(m), m.Content);
+    }
 }
 
 internal sealed class DeliveryAttemptedConsumerDefinition : ConsumerDefinition<DeliveryAttemptedConsumer>

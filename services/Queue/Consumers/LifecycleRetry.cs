@@ -9,5 +9,9 @@ internal static class LifecycleRetry
     /// deadletters). A retry is safe: the decision is applied at most once, and its rows are dispatched again.
     /// </summary>
     public static void UseLifecycleRetry(this IReceiveEndpointConfigurator endpoint) =>
-        endpoint.UseMessageRetry(r => r.Exponential(8, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(15), TimeSpan.FromMilliseconds(500)));
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Ignore<MalformedInputException>();
+            r.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500));
+        });
 }

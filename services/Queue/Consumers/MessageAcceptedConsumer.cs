@@ -8,8 +8,11 @@ namespace EmailPipeline.Queue.Consumers;
 /// (<see cref="RecipientLifecycle"/>). A second copy of the message is a duplicate and changes nothing.</summary>
 internal sealed class MessageAcceptedConsumer(LifecycleRunner lifecycle) : IConsumer<MessageAccepted>
 {
-    public Task Consume(ConsumeContext<MessageAccepted> context) =>
-        lifecycle.RunAsync(context, new LifecycleInput.Accepted(context.Message), context.Message.Content);
+    public Task Consume(ConsumeContext<MessageAccepted> context)
+    {
+        MessageAccepted m = MalformedInputException.Check(context.Message);
+        return lifecycle.RunAsync(context, new LifecycleInput.Accepted(m), m.Content);
+    }
 }
 
 internal sealed class MessageAcceptedConsumerDefinition : ConsumerDefinition<MessageAcceptedConsumer>

@@ -9,8 +9,11 @@ namespace EmailPipeline.Queue.Consumers;
 /// (<see cref="RecipientLifecycle"/>). A copy whose work is no longer live is dropped.</summary>
 internal sealed class RetryDueConsumer(LifecycleRunner lifecycle) : IConsumer<DeliveryRetryDue>
 {
-    public Task Consume(ConsumeContext<DeliveryRetryDue> context) =>
-        lifecycle.RunAsync(context, new LifecycleInput.RetryDue(context.Message), context.Message.Request.Content);
+    public Task Consume(ConsumeContext<DeliveryRetryDue> context)
+    {
+        DeliveryRetryDue m = MalformedInputException.Check(context.Message);
+        return lifecycle.RunAsync(context, new LifecycleInput.RetryDue(m), m.Request.Content);
+    }
 }
 
 internal sealed class RetryDueConsumerDefinition : ConsumerDefinition<RetryDueConsumer>

@@ -155,11 +155,16 @@ public static class RecipientLifecycle
                     new RecipientReply(r.LastReplyCode ?? 0, r.LastEnhancedStatus ?? "", r.LastDiagnostic ?? "", r.LastRemoteHost)));
             }
 
+            // DSNs first: they are complete rows, so a failed retry send does not hold them back (nor repeat them).
+            outputs.AddRange(notices.Outputs());
             outputs.Add(new LifecycleOutput.Delay(attempt.Destination, work, attempt.AttemptNumber + 1, retry.Select(r => r.ToEnvelope()).ToArray(),
                 due, rules.NextHop(due - rules.Now)));
         }
+        else
+        {
+            outputs.AddRange(notices.Outputs());
+        }
 
-        outputs.AddRange(notices.Outputs());
         return new LifecycleDecision { Changes = changes, Attempts = attempts, Outputs = outputs, ClearFlush = message.FlushRequested };
     }
 
