@@ -25,12 +25,16 @@ internal sealed class LifecycleRunner(
     IOptions<QueueOptions> options,
     TimeProvider time,
     QueueMetrics metrics,
+    IBus bus,
     ILogger<LifecycleRunner> logger)
 {
     private const int MaxRounds = 20;
 
+    /// <summary>For a consumer. The rows go out through the bus, not the consume context: a publish through the context
+    /// is also awaited when the receive completes, so one that failed before a retry succeeded would still fault the
+    /// input into the error queue after its work was done.</summary>
     public Task<LifecycleDecision> RunAsync(ConsumeContext context, LifecycleInput input, byte[]? content) =>
-        RunAsync(context, context, input, content, context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0, context.CancellationToken);
+        RunAsync(bus, bus, input, content, context.ReceiveContext.Redelivered || context.GetRetryAttempt() > 0, context.CancellationToken);
 
     /// <param name="mayHaveLeftovers">The input may have been seen before (redelivered or retried): rows an earlier
     /// run committed but did not dispatch are looked up and sent.</param>
