@@ -66,7 +66,7 @@ public sealed class OperatorCliTests(ITestOutputHelper output)
     /// `request` is null. It deserializes, but the consumer throws (NullReferenceException on
     /// `Request.MessageId`) on every try, so after the endpoint's 5 retries MassTransit moves it to
     /// `queue-retry-due_error`. `deadletters list` shows that queue with 1 message, `deadletters show` the
-    /// fault; `deadletters replay` moves it back to `queue-retry-due` (the error queue is empty right after);
+    /// fault; `deadletters replay` moves it back to `queue-retry-due` exactly once (it takes only what was waiting when it began);
     /// the Queue service consumes it again — it is a poison message, so it fails again and returns to
     /// `queue-retry-due_error` with a fresh fault timestamp, which proves the replay reached the consumer.
     /// </summary>
@@ -110,6 +110,10 @@ public sealed class OperatorCliTests(ITestOutputHelper output)
         ExternalTool.Result replay = await OperatorCli.RunAsync(pipeline, "deadletters", "replay", ErrorQueue);
         output.WriteLine("$ emailpipeline deadletters replay " + ErrorQueue + "\n" + replay.All);
         Assert.True(replay.ExitCode == 0, replay.All);
+
+        // Bounded: one message was waiting, so one is replayed, even though it comes straight back (a replay that
+        // looped until the queue stayed empty would take it again and again).
+        Assert.Contains("replayed 1 message(s) from queue-retry-due_error to queue-retry-due", replay.Output, StringComparison.Ordinal);
 
         // Consumed again, refused again at once (a malformed input is not retried), back in the error queue with a new fault time.
         string secondFault = "";

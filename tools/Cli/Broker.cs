@@ -65,6 +65,21 @@ public sealed class Broker : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether an exchange exists (a passive declare on a channel of its own: a miss closes the channel).</summary>
+    public async Task<bool> ExchangeExistsAsync(string exchange, CancellationToken cancellationToken)
+    {
+        await using IChannel channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await channel.ExchangeDeclarePassiveAsync(exchange, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationInterruptedException e) when (e.ShutdownReason?.ReplyCode == 404)
+        {
+            return false;
+        }
+    }
+
     public async Task RequireQueueAsync(string queue, CancellationToken cancellationToken)
     {
         if (await MessageCountAsync(queue, cancellationToken).ConfigureAwait(false) is null)

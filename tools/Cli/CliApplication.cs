@@ -15,8 +15,9 @@ public static class CliApplication
           queue flush [<id>] [--queue queue-delay-…]… [--max N]
           deadletters list [--queue NAME]… [--json]
           deadletters show <queue> [--count N]
-          deadletters replay <queue> [--count N]
-          deadletters purge <queue>
+          deadletters replay <queue> [--count N]                 (at most N, default 1000, and only what was waiting at the start)
+          deadletters purge <queue> [--count N] [--no-dsn] [--dry-run]
+                                        bounces each letter with a DSN; --no-dsn removes without one; unreadable ones stay
 
         common options:
           --store sqlite:<path> | postgres:<connection string>   (default sqlite:${EMAILPIPELINE_DATA:-./data}/queue.db)

@@ -7,7 +7,8 @@ namespace EmailPipeline.Cli;
 
 /// <summary>
 /// <c>emailpipeline deadletters …</c>: MassTransit's <c>*_error</c> queues, where a message lands after its consumer
-/// failed every retry. Inspect, then replay to the queue it came from once the cause is fixed, or purge.
+/// failed every retry. Inspect, then replay to the queue it came from once the cause is fixed, or purge: a purge
+/// bounces what it removes, with a DSN, unless the operator says --no-dsn (<see cref="DeadLetterPurge"/>).
 /// </summary>
 public static class DeadLetterCommands
 {
@@ -19,6 +20,9 @@ public static class DeadLetterCommands
 
     private const string ErrorSuffix = "_error";
 
+    /// <summary>How many messages one replay or purge takes at most unless --count says otherwise.</summary>
+    public const int DefaultCount = 1000;
+
     public static async Task<int> RunAsync(string verb, IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
     {
         return verb switch
@@ -26,7 +30,7 @@ public static class DeadLetterCommands
             "list" => await ListAsync(CommandLine.Parse("deadletters list", args, ["queue"], ["json"]), output, cancellationToken).ConfigureAwait(false),
             "show" => await ShowAsync(CommandLine.Parse("deadletters show", args, ["count"], []), output, cancellationToken).ConfigureAwait(false),
             "replay" => await ReplayAsync(CommandLine.Parse("deadletters replay", args, ["count"], []), output, cancellationToken).ConfigureAwait(false),
-            "purge" => await PurgeAsync(CommandLine.Parse("deadletters purge", args, [], []), output, cancellationToken).ConfigureAwait(false),
+            "purge" => await PurgeAsync(CommandLine.Parse("deadletters purge", args, ["count"], ["no-dsn", "dry-run"]), output, cancellationToken).ConfigureAwait(false),
             _ => throw CliException.Usage($"unknown command 'deadletters {verb}' (try: list, show, replay, purge)"),
         };
     }
@@ -101,31 +105,40 @@ public static class DeadLetterCommands
         return ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// Moves messages back to the queue they failed in. Bounded twice: at most --count (default 1000), and never more
+    /// than were waiting when the run began, so a message that fails again at once and returns to this queue is not
+    /// replayed a second time by the same run (nothing loops forever).
+    /// </summary>
     private static async Task<int> ReplayAsync(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
         line.Expect(1, "deadletters replay <queue> [--count N]");
         string queue = ErrorQueue(line.Positionals[0]);
         string target = queue[..^ErrorSuffix.Length];
-        int count = line.Int("count", int.MaxValue);
+        int count = line.Int("count", DefaultCount);
         await using Broker broker = await Broker.ConnectAsync(line.Value("rabbitmq"), cancellationToken).ConfigureAwait(false);
-        await broker.RequireQueueAsync(queue, cancellationToken).ConfigureAwait(false);
+        uint waiting = await broker.MessageCountAsync(queue, cancellationToken).ConfigureAwait(false)
+            ?? throw CliException.NotFound($"queue '{queue}' does not exist in vhost '{broker.VirtualHost}'");
         await broker.RequireQueueAsync(target, cancellationToken).ConfigureAwait(false);
+        int bound = (int)Math.Min(waiting, (uint)count);
         await using IChannel channel = await broker.ChannelAsync(cancellationToken).ConfigureAwait(false);
-        int moved = await MessageMover.MoveAsync(channel, queue, target, count, WithoutFault, cancellationToken).ConfigureAwait(false);
+        int moved = await MessageMover.MoveAsync(channel, queue, target, bound, WithoutFault, cancellationToken).ConfigureAwait(false);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replayed {moved} message(s) from {queue} to {target}"));
+        if (waiting > bound)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stopped at --count {count}: {waiting - bound} more were waiting; run replay again for the rest"));
+        }
+
         return ExitCodes.Ok;
     }
 
     private static async Task<int> PurgeAsync(CommandLine line, TextWriter output, CancellationToken cancellationToken)
     {
-        line.Expect(1, "deadletters purge <queue>");
+        line.Expect(1, "deadletters purge <queue> [--count N] [--no-dsn] [--dry-run]");
         string queue = ErrorQueue(line.Positionals[0]);
+        int count = line.Int("count", DefaultCount);
         await using Broker broker = await Broker.ConnectAsync(line.Value("rabbitmq"), cancellationToken).ConfigureAwait(false);
-        await broker.RequireQueueAsync(queue, cancellationToken).ConfigureAwait(false);
-        await using IChannel channel = await broker.ChannelAsync(cancellationToken).ConfigureAwait(false);
-        uint purged = await channel.QueuePurgeAsync(queue, cancellationToken).ConfigureAwait(false);
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"purged {purged} message(s) from {queue}"));
-        return ExitCodes.Ok;
+        return await DeadLetterPurge.RunAsync(broker, queue, count, line.Flag("no-dsn"), line.Flag("dry-run"), line.Value("store"), output, cancellationToken).ConfigureAwait(false);
     }
 
     // Only *_error queues: replaying or purging a work queue by a slip of the keyboard would lose or loop mail.
