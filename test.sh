@@ -15,9 +15,10 @@ if [ -z "${EMAILPIPELINE_TEST_POSTGRES:-}" ]; then
   export EMAILPIPELINE_TEST_POSTGRES="Host=127.0.0.1;Port=${PGPORT:-15432};Username=postgres"
 fi
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# No MSBuild worker node may outlive a build: an idle node keeps a test's redirected pipes open for 15 minutes (issue 9).
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 MSBUILDDISABLENODEREUSE=1 DOTNET_CLI_USE_MSBUILD_SERVER=0
 echo "== build"
-if ! dotnet build EmailPipeline.sln -c Release -nologo -v q >/tmp/emailpipeline-build.log 2>&1; then
+if ! dotnet build EmailPipeline.sln -c Release -nologo -v q -nodeReuse:false >/tmp/emailpipeline-build.log 2>&1; then
   grep -E 'error|warn' /tmp/emailpipeline-build.log | sort -u | head -n 40
   echo "0 passed, 1 failed"; exit 1
 fi

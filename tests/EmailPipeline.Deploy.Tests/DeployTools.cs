@@ -96,6 +96,10 @@ public static class DeployTools
 
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        // A reused MSBuild node outlives `dotnet publish`, inherits the redirected pipes and keeps them open for
+        // 15 minutes; the wait for the streams below would last that long.
+        psi.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        psi.Environment["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0";
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
@@ -115,7 +119,8 @@ public static class DeployTools
             throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in time");
         }
 
-        p.WaitForExit();
+        // Bounded: a grandchild still holding the pipes must not hang the test after the process itself exited.
+        p.WaitForExit(TimeSpan.FromSeconds(10));
         return new ProcessResult(p.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
