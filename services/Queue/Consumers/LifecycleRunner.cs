@@ -135,7 +135,7 @@ internal sealed class LifecycleRunner(
     private LifecycleRules Rules(DateTimeOffset now, IReadOnlySet<string> mustWait)
     {
         QueueOptions o = options.Value;
-        return new LifecycleRules(now, o.MaxQueueLifetime, o.DelayDsnAfter, o.EffectiveRetrySchedule, ladder.Steps, o.StrandedAfter, mustWait,
+        return new LifecycleRules(now, o.MaxQueueLifetime, o.DelayDsnAfter, new RetrySchedule(o.EffectiveRetrySchedule), ladder, o.StrandedAfter, mustWait,
             () => NewId.NextGuid().ToString("N"));
     }
 

@@ -48,21 +48,7 @@ public abstract partial class SqlQueueStore
 
             foreach (AttemptRecord a in decision.Attempts)
             {
-                await using DbCommand insert = Command(connection, transaction, """
-                    INSERT INTO attempts (attempt_id, message_id, attempt_number, recipient, outcome, code, status, diagnostic, host, attempted_at)
-                    VALUES (@a, @m, @n, @r, @o, @c, @s, @d, @h, @t) ON CONFLICT (attempt_id, recipient) DO NOTHING
-                    """);
-                Add(insert, "a", a.AttemptId, DbType.String);
-                Add(insert, "m", a.MessageId, DbType.String);
-                Add(insert, "n", a.AttemptNumber, DbType.Int32);
-                Add(insert, "r", a.Recipient, DbType.String);
-                Add(insert, "o", (int)a.Outcome, DbType.Int32);
-                Add(insert, "c", a.ReplyCode, DbType.Int32);
-                Add(insert, "s", a.EnhancedStatus, DbType.String);
-                Add(insert, "d", a.Diagnostic, DbType.String);
-                Add(insert, "h", a.RemoteHost, DbType.String);
-                Add(insert, "t", a.AttemptedAt.ToUnixTimeMilliseconds(), DbType.Int64);
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await InsertAttemptAsync(connection, transaction, a, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (OutboxRow row in outbox)
@@ -83,6 +69,26 @@ public abstract partial class SqlQueueStore
 
             return true;
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>One attempt row; 0 when this attempt's row for the recipient exists already.</summary>
+    private static async Task<int> InsertAttemptAsync(DbConnection connection, DbTransaction transaction, AttemptRecord a, CancellationToken cancellationToken)
+    {
+        await using DbCommand insert = Command(connection, transaction, """
+            INSERT INTO attempts (attempt_id, message_id, attempt_number, recipient, outcome, code, status, diagnostic, host, attempted_at)
+            VALUES (@a, @m, @n, @r, @o, @c, @s, @d, @h, @t) ON CONFLICT (attempt_id, recipient) DO NOTHING
+            """);
+        Add(insert, "a", a.AttemptId, DbType.String);
+        Add(insert, "m", a.MessageId, DbType.String);
+        Add(insert, "n", a.AttemptNumber, DbType.Int32);
+        Add(insert, "r", a.Recipient, DbType.String);
+        Add(insert, "o", (int)a.Outcome, DbType.Int32);
+        Add(insert, "c", a.ReplyCode, DbType.Int32);
+        Add(insert, "s", a.EnhancedStatus, DbType.String);
+        Add(insert, "d", a.Diagnostic, DbType.String);
+        Add(insert, "h", a.RemoteHost, DbType.String);
+        Add(insert, "t", a.AttemptedAt.ToUnixTimeMilliseconds(), DbType.Int64);
+        return await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<bool> InsertMessageAsync(DbConnection connection, DbTransaction transaction, MessageAccepted m, LifecycleDecision decision, long now, CancellationToken cancellationToken)

@@ -214,24 +214,12 @@ public abstract partial class SqlQueueStore : IQueueStore, IAsyncDisposable
 
             foreach (RecipientOutcome outcome in attempt.Outcomes.DistinctBy(o => o.Recipient, StringComparer.Ordinal))
             {
-                await using DbCommand insert = Command(connection, transaction, """
-                    INSERT INTO attempts (attempt_id, message_id, attempt_number, recipient, outcome, code, status, diagnostic, host, attempted_at)
-                    VALUES (@a, @m, @n, @r, @o, @c, @s, @d, @h, @t) ON CONFLICT (attempt_id, recipient) DO NOTHING
-                    """);
-                Add(insert, "a", attempt.AttemptId, DbType.String);
-                Add(insert, "m", attempt.MessageId, DbType.String);
-                Add(insert, "n", attempt.AttemptNumber, DbType.Int32);
-                Add(insert, "r", outcome.Recipient, DbType.String);
-                Add(insert, "o", (int)outcome.Outcome, DbType.Int32);
-                Add(insert, "c", outcome.ReplyCode, DbType.Int32);
-                Add(insert, "s", outcome.EnhancedStatus, DbType.String);
-                Add(insert, "d", outcome.Diagnostic, DbType.String);
-                Add(insert, "h", outcome.RemoteHost, DbType.String);
-                Add(insert, "t", attempt.AttemptedAt.ToUnixTimeMilliseconds(), DbType.Int64);
+                var row = new AttemptRecord(attempt.MessageId, attempt.AttemptId, attempt.AttemptNumber, outcome.Recipient, outcome.Outcome,
+                    outcome.ReplyCode, outcome.EnhancedStatus, outcome.Diagnostic, outcome.RemoteHost, attempt.AttemptedAt);
 
                 // On PostgreSQL a concurrent writer of the same attempt blocks here until it commits, then we insert
                 // nothing: the other replica recorded it, so this one reports a duplicate and rolls back.
-                if (await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+                if (await InsertAttemptAsync(connection, transaction, row, cancellationToken).ConfigureAwait(false) == 0)
                 {
                     throw new DuplicateAttemptException();
                 }

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using EmailPipeline.Cli;
 using EmailPipeline.Contracts;
 using EmailPipeline.Queue.Lifecycle;
+using EmailPipeline.Queue.Scheduling;
 using EmailPipeline.Queue.State;
 using EmailPipeline.Queue.Tests.Infrastructure;
 using RabbitMQ.Client;
@@ -252,7 +253,7 @@ public sealed class DeadLetterPurgeTests(TestVirtualHost vhost) : IClassFixture<
         {
             // Recorded as the Queue records it (one work id per destination), then bob was delivered.
             int n = 0;
-            var rules = new LifecycleRules(DateTimeOffset.UtcNow, TimeSpan.FromDays(5), TimeSpan.FromHours(4), [TimeSpan.FromMinutes(1)], [TimeSpan.FromSeconds(5)],
+            var rules = new LifecycleRules(DateTimeOffset.UtcNow, TimeSpan.FromDays(5), TimeSpan.FromHours(4), new RetrySchedule([TimeSpan.FromMinutes(1)]), new DelayLadder([TimeSpan.FromSeconds(5)]),
                 TimeSpan.FromHours(1), new HashSet<string>(), () => "work-" + ++n);
             Assert.True(await store.ApplyAsync(accepted.MessageId, null, RecipientLifecycle.Decide(null, new LifecycleInput.Accepted(accepted), rules), [], Ct));
             MessageRecord recorded = (await store.GetAsync(accepted.MessageId, Ct))!;

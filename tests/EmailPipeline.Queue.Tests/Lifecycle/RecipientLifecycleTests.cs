@@ -1,6 +1,7 @@
 using EmailPipeline.Contracts;
 using EmailPipeline.Queue.Dsn;
 using EmailPipeline.Queue.Lifecycle;
+using EmailPipeline.Queue.Scheduling;
 using EmailPipeline.Queue.State;
 using static EmailPipeline.Queue.Tests.Infrastructure.TestMessages;
 
@@ -17,7 +18,7 @@ public sealed class RecipientLifecycleTests
     {
         int n = 0;
         return new LifecycleRules(now ?? Now, TimeSpan.FromDays(5), TimeSpan.FromHours(4),
-            [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)], [TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)],
+            new RetrySchedule([TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5)]), new DelayLadder([TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)]),
             TimeSpan.FromHours(1), mustWait.ToHashSet(), () => "w" + ++n);
     }
 
