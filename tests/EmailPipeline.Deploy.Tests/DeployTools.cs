@@ -103,8 +103,12 @@ public static class DeployTools
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.Append(e.Data).Append('\n'); } } };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.Append(e.Data).Append('\n'); } } };
+        // WaitForExit(timeout) returns when the process exits, not when its output has been read; the null line
+        // each handler receives is the stream's end, and only after both may the output be used.
+        using var stdoutClosed = new ManualResetEventSlim();
+        using var stderrClosed = new ManualResetEventSlim();
+        p.OutputDataReceived += (_, e) => Collect(e.Data, stdout, stdoutClosed);
+        p.ErrorDataReceived += (_, e) => Collect(e.Data, stderr, stderrClosed);
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         if (stdin is not null)
@@ -120,8 +124,27 @@ public static class DeployTools
         }
 
         // Bounded: a grandchild still holding the pipes must not hang the test after the process itself exited.
-        p.WaitForExit(TimeSpan.FromSeconds(10));
+        var drain = TimeSpan.FromSeconds(30);
+        if (!stdoutClosed.Wait(drain) || !stderrClosed.Wait(drain))
+        {
+            throw new TimeoutException($"{file} {string.Join(' ', args)} exited, but a child kept its output open");
+        }
+
         return new ProcessResult(p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    private static void Collect(string? line, StringBuilder into, ManualResetEventSlim closed)
+    {
+        if (line is null)
+        {
+            closed.Set();
+            return;
+        }
+
+        lock (into)
+        {
+            into.Append(line).Append('\n');
+        }
     }
 
     private static string FindRoot()
