@@ -383,7 +383,7 @@ public sealed class ChartTests
         string[] alerts = rule.Spec.GetProperty("groups").EnumerateArray().SelectMany(g => g.GetProperty("rules").EnumerateArray())
             .Select(r => r.GetProperty("alert").GetString()!).ToArray();
         Assert.Equal(
-            ["EmailPipelineBounceRateSpike", "EmailPipelineBrokerUnreachable", "EmailPipelineDeliveryFailureRate", "EmailPipelineErrorQueueNotEmpty", "EmailPipelineIngress4xxRate", "EmailPipelineQueueGrowing"],
+            ["EmailPipelineBounceRateSpike", "EmailPipelineBrokerUnreachable", "EmailPipelineDeliveryFailureRate", "EmailPipelineErrorQueueNotEmpty", "EmailPipelineIngress4xxRate", "EmailPipelinePublishUnroutable", "EmailPipelineQueueGrowing"],
             alerts.Order(StringComparer.Ordinal));
         Assert.DoesNotContain(DeployTools.Render("default"), o => o.Kind == "PrometheusRule");
     }

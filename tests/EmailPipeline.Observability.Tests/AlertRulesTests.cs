@@ -10,6 +10,7 @@ public sealed partial class AlertRulesTests
     [
         "EmailPipelineQueueGrowing", "EmailPipelineErrorQueueNotEmpty", "EmailPipelineBounceRateSpike",
         "EmailPipelineDeliveryFailureRate", "EmailPipelineIngress4xxRate", "EmailPipelineBrokerUnreachable",
+        "EmailPipelinePublishUnroutable",
     ];
 
     [Fact]
