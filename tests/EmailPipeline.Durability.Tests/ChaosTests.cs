@@ -76,9 +76,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             DateTime second = dup.Select(m => m.ReceivedAtUtc).Order().Skip(1).First();
             var fault = _faultLog.LastOrDefault(f => f.At <= second);
-            Console.WriteLine($"chaos duplicate {dup.Key}: {dup.Count()} copies, the second {(second - fault.At).TotalSeconds:F1}s after the {fault.Victim ?? "no"} fault");
+            string line = $"chaos duplicate {dup.Key}: {dup.Count()} copies, the second {(second - fault.At).TotalSeconds:F1}s after the {fault.Victim ?? "no"} fault";
+            output.WriteLine(line);
+            Console.WriteLine(line);
         }
- // test.sh keeps the run's log: the figures the closing note quotes
 
         Assert.True(ledger.Open.Count == 0, $"recipients not final: {string.Join("; ", ledger.Open.Take(10))}\n{Tail(pipeline)}");
         Assert.True(lost.Length == 0, $"{lost.Length} accepted messages never reached the sink: {string.Join(", ", lost.Take(10))}\n{Tail(pipeline)}");
