@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace EmailPipeline.Ingress.Hosting;
+
+/// <summary>
+/// The ingress-wide bound on message bodies held in memory. Each session reserves bytes as its body grows
+/// (per 64 KiB segment, see <see cref="Session.BodyReservation"/>) and gives them back when its message is
+/// published or its transaction ends in any way. A body that cannot get its bytes is drained and refused with
+/// 452 4.3.1, so a burst of large messages is answered 250 or 4xx and never runs the process out of memory.
+/// </summary>
+public sealed class BodyByteBudget
+{
+    /// <summary>
+    /// The default budget is this fraction of the memory the GC may use (in a container: 75 % of its limit).
+    /// A body on its way to the broker exists about five times over (the content buffer, the assembled
+    /// message, MassTransit's JSON with the content in base64 and its growing buffer, the client's frame), so an
+    /// eighth leaves room for those copies and for the rest of the process.
+    /// </summary>
+    public const int DefaultMemoryFraction = 8;
+
+    private long _reserved;
+
+    public BodyByteBudget(long capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Capacity = capacity;
+    }
+
+    /// <summary>Bytes all sessions together may hold.</summary>
+    public long Capacity { get; }
+
+    /// <summary>Bytes held now.</summary>
+    public long Reserved => Volatile.Read(ref _reserved);
+
+    public long Available => Capacity - Reserved;
+
+    /// <summary>The budget when none is configured: a fraction of <paramref name="availableMemory"/>, but never
+    /// less than one message of the largest size accepted.</summary>
+    public static long DefaultFor(long availableMemory, long maxMessageSize) =>
+        Math.Max(maxMessageSize, availableMemory / DefaultMemoryFraction);
+
+    /// <summary>Takes <paramref name="bytes"/> if they fit, all or nothing.</summary>
+    public bool TryReserve(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        long current = Volatile.Read(ref _reserved);
+        while (true)
+        {
+            if (bytes > Capacity - current)
+            {
+                return false;
+            }
+
+            long seen = Interlocked.CompareExchange(ref _reserved, current + bytes, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Gives back bytes taken with <see cref="TryReserve"/>.</summary>
+    public void Release(long bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        long after = Interlocked.Add(ref _reserved, -bytes);
+        Debug.Assert(after >= 0, "More bytes released than reserved.");
+    }
+
+    /// <summary>Whether <paramref name="bytes"/> would fit now: the early answer to MAIL FROM's SIZE=. Nothing is
+    /// held, so a session that declared a size and then idles keeps no one else's mail out.</summary>
+    public bool WouldFit(long bytes) => bytes <= Available;
+}
