@@ -19,6 +19,7 @@ public sealed class BodyByteBudget
     public const int DefaultMemoryFraction = 8;
 
     private long _reserved;
+    private long _refusals;
 
     public BodyByteBudget(long capacity)
     {
@@ -34,6 +35,10 @@ public sealed class BodyByteBudget
 
     public long Available => Capacity - Reserved;
 
+    /// <summary>Reservations refused so far. A content buffer asks again only after its message ended, so this
+    /// counts bodies refused for memory, at the moment they were (the 452 comes at the end of their content).</summary>
+    public long Refusals => Interlocked.Read(ref _refusals);
+
     /// <summary>The budget when none is configured: a fraction of <paramref name="availableMemory"/>, but never
     /// less than one message of the largest size accepted.</summary>
     public static long DefaultFor(long availableMemory, long maxMessageSize) =>
@@ -48,6 +53,7 @@ public sealed class BodyByteBudget
         {
             if (bytes > Capacity - current)
             {
+                Interlocked.Increment(ref _refusals);
                 return false;
             }
 

@@ -33,6 +33,7 @@ public sealed class IngressMetrics
     {
         Meter meter = meterFactory.Create(Name);
         meter.CreateObservableGauge("emailpipeline.ingress.body_budget.used", () => bodyBudget.Reserved, "By", "Message body bytes sessions hold in memory now (received, not yet published)");
+        meter.CreateObservableCounter("emailpipeline.ingress.body_budget.refusals", () => bodyBudget.Refusals, "{message}", "Message bodies refused for want of body budget, counted when refused (the 452 4.3.1 follows at their end)");
         meter.CreateObservableGauge("emailpipeline.ingress.body_budget.limit", () => bodyBudget.Capacity, "By", "Ingress:Limits:MaxBufferedBodyBytes in use; bodies beyond it get 452 4.3.1 (rejected, reason insufficient_storage)");
         _activeSessions = meter.CreateUpDownCounter<long>("emailpipeline.ingress.sessions.active", "{session}", "SMTP sessions open now");
         _sessions = meter.CreateCounter<long>("emailpipeline.ingress.sessions", "{session}", "SMTP sessions opened");

@@ -31,6 +31,7 @@ public sealed class BodyByteBudgetTests
         budget.Release(6);
         Assert.True(budget.TryReserve(10));
         Assert.False(budget.TryReserve(1));
+        Assert.Equal(2, budget.Refusals);
     }
 
     [Theory]
