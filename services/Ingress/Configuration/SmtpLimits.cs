@@ -55,7 +55,7 @@ public sealed class SmtpLimits : IValidatableObject
 
     /// <summary>
     /// Bytes of message bodies all sessions together may hold in memory until their messages are published;
-    /// a body that does not fit gets 452 4.3.1. 0 (the default) takes an eighth of the memory the GC may use
+    /// a body that does not fit gets 452 4.3.1. 0 (the default) takes a twelfth of the memory the GC may use
     /// (<see cref="Hosting.BodyByteBudget.DefaultFor"/>); a value given must hold at least one message of
     /// <see cref="MaxMessageSize"/>.
     /// </summary>

@@ -80,16 +80,16 @@ public sealed class BodyByteBudgetTests
     }
 
     [Theory]
-    // A 1 GiB container: the GC may use 768 MiB (75 %), an eighth of it is the budget.
-    [InlineData(768 * MiB, 25 * MiB, 96 * MiB)]
-    [InlineData(16L * 1024 * MiB, 25 * MiB, 2048 * MiB)]
+    // A 1 GiB container: the GC may use 768 MiB (75 %), a twelfth of it is the budget.
+    [InlineData(768 * MiB, 25 * MiB, 64 * MiB)]
+    [InlineData(12L * 1024 * MiB, 25 * MiB, 1024 * MiB)]
     // Never less than one message of the largest size.
-    [InlineData(64 * MiB, 25 * MiB, 25 * MiB)]
-    public void The_default_is_an_eighth_of_the_memory_but_at_least_one_message(long available, long maxMessage, long expected) =>
+    [InlineData(256 * MiB, 25 * MiB, 25 * MiB)]
+    public void The_default_is_a_twelfth_of_the_memory_but_at_least_one_message(long available, long maxMessage, long expected) =>
         Assert.Equal(expected, BodyByteBudget.DefaultFor(available, maxMessage));
 
     [Theory]
-    [InlineData(0, 96 * MiB)]
+    [InlineData(0, 64 * MiB)]
     [InlineData(8 * MiB, 8 * MiB)]
     public void The_limits_give_the_configured_budget_or_the_default(long configured, long expected)
     {
