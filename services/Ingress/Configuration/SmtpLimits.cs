@@ -4,7 +4,7 @@ using EmailPipeline.Smtp.Data;
 namespace EmailPipeline.Ingress.Configuration;
 
 /// <summary>Session limits and timeouts. Bound from "Ingress:Limits".</summary>
-public sealed class SmtpLimits
+public sealed class SmtpLimits : IValidatableObject
 {
     /// <summary>SIZE (RFC 1870) and the enforced maximum, in bytes. Keep well under RabbitMQ's max_message_size.</summary>
     [Range(1024, 512L * 1024 * 1024)]
@@ -52,4 +52,27 @@ public sealed class SmtpLimits
     /// <summary>Messages accepted in one session before the next MAIL gets 421 (bounds a session's life).</summary>
     [Range(1, 1_000_000)]
     public int MaxMessagesPerSession { get; set; } = 10_000;
+
+    /// <summary>
+    /// Bytes of message bodies all sessions together may hold in memory until their messages are published;
+    /// a body that does not fit gets 452 4.3.1. 0 (the default) takes a twelfth of the memory the GC may use
+    /// (<see cref="Hosting.BodyByteBudget.DefaultFor"/>); a value given must hold at least one message of
+    /// <see cref="MaxMessageSize"/>.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBufferedBodyBytes { get; set; }
+
+    /// <summary>The budget in use: the configured one, or the default for <paramref name="availableMemory"/>.</summary>
+    public long BodyBudgetFor(long availableMemory) =>
+        MaxBufferedBodyBytes > 0 ? MaxBufferedBodyBytes : Hosting.BodyByteBudget.DefaultFor(availableMemory, MaxMessageSize);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MaxBufferedBodyBytes > 0 && MaxBufferedBodyBytes < MaxMessageSize)
+        {
+            yield return new ValidationResult(
+                $"Ingress:Limits:MaxBufferedBodyBytes ({MaxBufferedBodyBytes}) is less than Ingress:Limits:MaxMessageSize ({MaxMessageSize}): a message of the allowed size could never be accepted. Use 0 for the default.",
+                [nameof(MaxBufferedBodyBytes)]);
+        }
+    }
 }

@@ -26,6 +26,8 @@ public static class IngressExtensions
         services.AddOptions<PolicyOptions>().BindConfiguration("Ingress:Policy").ValidateDataAnnotations().ValidateOnStart();
         services.AddSmtpAuthentication();
 
+        services.AddSingleton(sp => new BodyByteBudget(
+            sp.GetRequiredService<IOptions<SmtpLimits>>().Value.BodyBudgetFor(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes)));
         services.AddSingleton<IngressMetrics>();
         services.AddSingleton<ServerCertificate>();
         services.AddSingleton<AcceptedDomains>();
@@ -93,6 +95,12 @@ public static class IngressExtensions
             {
                 IngressLog.Listening(logger, l.Name, l.Role.ToString(), $"{l.Address}:{l.Port}");
             }
+
+            var limits = app.Services.GetRequiredService<IOptions<SmtpLimits>>().Value;
+            IngressLog.BodyBudget(
+                logger,
+                app.Services.GetRequiredService<BodyByteBudget>().Capacity,
+                limits.MaxBufferedBodyBytes > 0 ? "configured" : $"1/{BodyByteBudget.DefaultMemoryFraction} of {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes} bytes available");
         });
         return app;
     }

@@ -30,15 +30,17 @@ internal sealed class MessageAcceptance(
         string prepend = "";
         string? authServId = null;
         bool quarantine = false;
+        byte[]? body = null;
 
         if (policy.Value.Mode == PolicyMode.On)
         {
+            body = draft.Body();
             var check = new CheckMessage
             {
                 MessageId = draft.QueueId,
                 Envelope = draft.Envelope,
                 Session = draft.Session,
-                Content = draft.Body,
+                Content = body,
             };
             PolicyVerdict? verdict = await AskPolicyAsync(check, cancellationToken).ConfigureAwait(false);
             if (verdict is null)
@@ -65,7 +67,14 @@ internal sealed class MessageAcceptance(
             }
         }
 
-        byte[] content = draft.Assemble(prepend, authServId);
+        byte[] content = draft.Assemble(prepend, authServId, body);
+
+        // The publish needs only the assembled copy: give the buffered segments (and the policy's copy) back now.
+        // On its way to the broker the body exists several times over anyway: this array, MassTransit's JSON with
+        // the content in base64 (and the pooled buffer it grew in), the client's frame. The session's share of the
+        // body budget stays held until the publish is over.
+        draft.Content.Clear();
+        body = null;
         var accepted = new MessageAccepted
         {
             MessageId = draft.QueueId,

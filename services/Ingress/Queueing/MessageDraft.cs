@@ -21,13 +21,14 @@ internal sealed class MessageDraft
 
     public required MessageContentBuffer Content { get; init; }
 
-    /// <summary>The content as the client sent it (no Received:), for the policy check.</summary>
-    public byte[] Body => Content.ToArray([]);
+    /// <summary>The content as the client sent it (no Received:), for the policy check: a copy, so make it once.</summary>
+    public byte[] Body() => Content.ToArray([]);
 
     /// <summary>The policy's headers (Authentication-Results: goes above our Received:, RFC 8601 §5), then
     /// Received:, then the content exactly as received — less any Authentication-Results field claiming
-    /// <paramref name="authServId"/> (our own, when the policy service named it), which only a forger could have put there.</summary>
-    public byte[] Assemble(string policyHeaders, string? authServId = null)
+    /// <paramref name="authServId"/> (our own, when the policy service named it), which only a forger could have put there.
+    /// <paramref name="body"/> is the copy <see cref="Body"/> already made for the policy check, if any: it saves another.</summary>
+    public byte[] Assemble(string policyHeaders, string? authServId = null, byte[]? body = null)
     {
         byte[] headers = policyHeaders.Length == 0
             ? ReceivedHeader
@@ -37,7 +38,7 @@ internal sealed class MessageDraft
             return Content.ToArray(headers);
         }
 
-        byte[] content = ForgedAuthenticationResults.Remove(Body, authServId);
+        byte[] content = ForgedAuthenticationResults.Remove(body ?? Body(), authServId);
         return [.. headers, .. content];
     }
 }

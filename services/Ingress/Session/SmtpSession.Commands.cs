@@ -227,6 +227,15 @@ internal sealed partial class SmtpSession
             return;
         }
 
+        if (p.Size is long declared && !_services.BodyBudget.WouldFit(declared))
+        {
+            // RFC 1870 §6.2 and RFC 3463 4.3.1: no room now for a message this size; the client tries again later.
+            _services.Metrics.Rejected(_listener.Name, "insufficient_storage");
+            IngressLog.Rejected(_services.Logger, _sessionId, "MAIL", 452, "4.3.1", "body budget full for the declared SIZE");
+            await ErrorAsync(SmtpReplies.InsufficientStorage).ConfigureAwait(false);
+            return;
+        }
+
         if (mail.ReversePath is { IsInternational: true } && !p.SmtpUtf8)
         {
             await ErrorAsync(SmtpReplies.Utf8NotPermitted).ConfigureAwait(false);
@@ -360,7 +369,10 @@ internal sealed partial class SmtpSession
 
     private void StartContent()
     {
-        _content = new MessageContentBuffer();
+        _content?.Dispose();
+        _reservation?.Dispose();
+        _reservation = new BodyReservation(_services.BodyBudget);
+        _content = new MessageContentBuffer(_reservation);
         _contentReader = new MessageContentReader(_content, _services.Limits.MaxMessageSize, _services.Limits.MaxLineLength, _services.Limits.BareLineEndings);
     }
 
@@ -407,6 +419,13 @@ internal sealed partial class SmtpSession
             return SmtpReplies.DataLineTooLong.WithText($"Message line longer than {_services.Limits.MaxLineLength} octets");
         }
 
+        if (reader.OverBudget && !(reader.SawBareLineEnding && _services.Limits.BareLineEndings == BareLineEndingMode.Reject))
+        {
+            // Permanent faults above win: retrying those would fail again. This one is ours and passes.
+            _services.Metrics.Rejected(_listener.Name, "insufficient_storage");
+            return SmtpReplies.InsufficientStorage;
+        }
+
         _services.Metrics.Rejected(_listener.Name, "bare_line_ending");
         return SmtpReplies.BareLineEnding;
     }
@@ -450,8 +469,18 @@ internal sealed partial class SmtpSession
         // The transaction's span began in MAIL's async flow, which does not carry over here: make it current so
         // the policy request and the publish join the message's trace.
         Activity.Current = _transactionActivity ?? Activity.Current;
-        SmtpReply reply = await _services.Acceptance.AcceptAsync(draft, _connectionClosed).ConfigureAwait(false);
-        _transactionActivity?.SetTag("smtp.reply", reply.ToString());
+        SmtpReply reply;
+        try
+        {
+            reply = await _services.Acceptance.AcceptAsync(draft, _connectionClosed).ConfigureAwait(false);
+            _transactionActivity?.SetTag("smtp.reply", reply.ToString());
+        }
+        finally
+        {
+            // The body's budget goes back however the publish ended.
+            ResetTransaction();
+        }
+
         if (reply.IsPositive)
         {
             _messages++;
@@ -461,7 +490,6 @@ internal sealed partial class SmtpSession
             IngressLog.Rejected(_services.Logger, _sessionId, "end of data", reply.Code, reply.Status.ToString(), reply.Text);
         }
 
-        ResetTransaction();
         Reply(reply);
     }
 

@@ -40,6 +40,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private Authentication.ISaslExchange? _sasl;
     private SmtpTransaction? _transaction;
     private MessageContentBuffer? _content;
+    private BodyReservation? _reservation;
     private MessageContentReader? _contentReader;
     private long _chunkRemaining;
     private bool _chunkLast;
@@ -192,6 +193,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     {
         _transactionActivity?.Dispose();
         _content?.Dispose();
+        _reservation?.Dispose();
         _readTimeout.Dispose();
         await _transport.DisposeAsync().ConfigureAwait(false);
     }
@@ -290,7 +292,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         {
             case InputMode.Data:
             {
-                if (_contentReader!.ReadData(input, out SequencePosition end))
+                bool ended = _contentReader!.ReadData(input, out SequencePosition end);
+                ReleaseRefusedContent();
+                if (ended)
                 {
                     input = input.Slice(end);
                     return new Step(StepKind.ContentComplete);
@@ -306,6 +310,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 if (_contentReader is not null)
                 {
                     _contentReader.ReadChunk(input.Slice(0, take));
+                    ReleaseRefusedContent();
                 }
 
                 input = input.Slice(take);
@@ -330,6 +335,15 @@ internal sealed partial class SmtpSession : IAsyncDisposable
 
             default:
                 return NextLine(ref input);
+        }
+    }
+
+    /// <summary>Content that can only be refused is dropped as it arrives: its budget goes back now, not after the drain.</summary>
+    private void ReleaseRefusedContent()
+    {
+        if (_contentReader!.HasError)
+        {
+            _reservation?.ShrinkTo(_content?.Capacity ?? 0);
         }
     }
 
@@ -458,6 +472,8 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _transaction = null;
         _content?.Dispose();
         _content = null;
+        _reservation?.Dispose();
+        _reservation = null;
         _contentReader = null;
         _chunkRefusal = null;
         _transactionActivity?.Dispose();

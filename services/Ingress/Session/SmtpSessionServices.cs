@@ -19,6 +19,7 @@ internal sealed class SmtpSessionServices(
     AuthenticationFailureTracker failures,
     ServerCertificate certificate,
     MessageAcceptance acceptance,
+    BodyByteBudget bodyBudget,
     IngressMetrics metrics,
     SmtpServerLifetime lifetime,
     ILoggerFactory loggers)
@@ -40,6 +41,8 @@ internal sealed class SmtpSessionServices(
     public ServerCertificate Certificate { get; } = certificate;
 
     public MessageAcceptance Acceptance { get; } = acceptance;
+
+    public BodyByteBudget BodyBudget { get; } = bodyBudget;
 
     public IngressMetrics Metrics { get; } = metrics;
 

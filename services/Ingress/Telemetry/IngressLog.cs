@@ -51,4 +51,7 @@ internal static partial class IngressLog
 
     [LoggerMessage(1017, LogLevel.Debug, "Session {SessionId} {Direction} {Line}")]
     public static partial void Transcript(ILogger logger, string sessionId, string direction, string line);
+
+    [LoggerMessage(1018, LogLevel.Information, "Message bodies in memory limited to {Bytes} bytes ({Source})")]
+    public static partial void BodyBudget(ILogger logger, long bytes, string source);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using EmailPipeline.Ingress.Hosting;
 
 namespace EmailPipeline.Ingress.Telemetry;
 
@@ -9,10 +10,10 @@ public sealed class IngressMetrics
     public const string Name = "EmailPipeline.Ingress";
 
     /// <summary>The reasons answered with a 4xx reply: too many recipients (452), policy tempfail or no verdict
-    /// (451), broker unavailable (451). Every other reason is a 5xx.</summary>
+    /// (451), broker unavailable (451), no room in the body budget (452 4.3.1). Every other reason is a 5xx.</summary>
     private static readonly HashSet<string> TemporaryReasons = new(StringComparer.Ordinal)
     {
-        "too_many_recipients", "policy_tempfail", "policy_unavailable", "queue_unavailable",
+        "too_many_recipients", "policy_tempfail", "policy_unavailable", "queue_unavailable", "insufficient_storage",
     };
 
     public static readonly ActivitySource ActivitySource = new(Name);
@@ -28,9 +29,12 @@ public sealed class IngressMetrics
     private readonly Counter<long> _received;
     private readonly Histogram<double> _policyDuration;
 
-    public IngressMetrics(IMeterFactory meterFactory)
+    public IngressMetrics(IMeterFactory meterFactory, BodyByteBudget bodyBudget)
     {
         Meter meter = meterFactory.Create(Name);
+        meter.CreateObservableGauge("emailpipeline.ingress.body_budget.used", () => bodyBudget.Reserved, "By", "Message body bytes sessions hold in memory now (received, not yet published)");
+        meter.CreateObservableCounter("emailpipeline.ingress.body_budget.refusals", () => bodyBudget.Refusals, "{message}", "Message bodies refused for want of body budget, counted when refused (the 452 4.3.1 follows at their end)");
+        meter.CreateObservableGauge("emailpipeline.ingress.body_budget.limit", () => bodyBudget.Capacity, "By", "Ingress:Limits:MaxBufferedBodyBytes in use; bodies beyond it get 452 4.3.1 (rejected, reason insufficient_storage)");
         _activeSessions = meter.CreateUpDownCounter<long>("emailpipeline.ingress.sessions.active", "{session}", "SMTP sessions open now");
         _sessions = meter.CreateCounter<long>("emailpipeline.ingress.sessions", "{session}", "SMTP sessions opened");
         _refusedSessions = meter.CreateCounter<long>("emailpipeline.ingress.sessions.refused", "{session}", "Connections refused with 421/554 before the greeting, by reason");

@@ -1,17 +1,31 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 
 namespace EmailPipeline.Smtp.Data;
 
 /// <summary>
 /// Holds one message's content in pooled segments while it arrives, so a large message never needs one
 /// large contiguous buffer nor repeated copying while it grows. Dispose returns the segments to the pool.
+/// With an <see cref="IContentMemoryBudget"/> every new segment is asked for first; use <see cref="TryWrite"/>
+/// to learn of a refusal (the <see cref="IBufferWriter{T}"/> methods and <see cref="Write"/> throw on one).
 /// </summary>
 public sealed class MessageContentBuffer : IBufferWriter<byte>, IDisposable
 {
     private const int SegmentSize = 64 * 1024;
     private readonly List<Segment> _segments = [];
+    private readonly IContentMemoryBudget? _budget;
+
+    public MessageContentBuffer()
+    {
+    }
+
+    public MessageContentBuffer(IContentMemoryBudget? budget) => _budget = budget;
 
     public long Length { get; private set; }
+
+    /// <summary>Bytes of pooled memory held: <see cref="Length"/> rounded up to whole segments.</summary>
+    public long Capacity { get; private set; }
 
     public void Advance(int count)
     {
@@ -44,14 +58,31 @@ public sealed class MessageContentBuffer : IBufferWriter<byte>, IDisposable
 
     public void Write(ReadOnlySpan<byte> bytes)
     {
+        if (!TryWrite(bytes))
+        {
+            throw new InvalidOperationException("The content memory budget refused another segment.");
+        }
+    }
+
+    /// <summary>Appends <paramref name="bytes"/>; false when the budget refused a segment (a prefix may be stored).</summary>
+    public bool TryWrite(ReadOnlySpan<byte> bytes)
+    {
         while (!bytes.IsEmpty)
         {
-            Span<byte> span = GetSpan(1);
+            if (!TryCurrent(1, out Segment? s))
+            {
+                return false;
+            }
+
+            Span<byte> span = s.Array.AsSpan(s.Used);
             int n = Math.Min(span.Length, bytes.Length);
             bytes[..n].CopyTo(span);
-            Advance(n);
+            s.Used += n;
+            Length += n;
             bytes = bytes[n..];
         }
+
+        return true;
     }
 
     /// <summary>Copies <paramref name="prefix"/> then the content into one new array of the exact size.</summary>
@@ -79,19 +110,35 @@ public sealed class MessageContentBuffer : IBufferWriter<byte>, IDisposable
 
         _segments.Clear();
         Length = 0;
+        Capacity = 0;
     }
 
     public void Dispose() => Clear();
 
-    private Segment Current(int sizeHint)
+    private Segment Current(int sizeHint) => TryCurrent(sizeHint, out Segment? segment)
+        ? segment
+        : throw new InvalidOperationException("The content memory budget refused another segment.");
+
+    private bool TryCurrent(int sizeHint, [NotNullWhen(true)] out Segment? segment)
     {
         int need = Math.Max(sizeHint, 1);
         if (_segments.Count == 0 || _segments[^1].Array.Length - _segments[^1].Used < need)
         {
-            _segments.Add(new Segment(ArrayPool<byte>.Shared.Rent(Math.Max(SegmentSize, need))));
+            // The pool hands out powers of two: ask the budget for what will really be held.
+            int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(SegmentSize, need));
+            if (_budget is not null && !_budget.TryGrowTo(Capacity + size))
+            {
+                segment = null;
+                return false;
+            }
+
+            byte[] array = ArrayPool<byte>.Shared.Rent(size);
+            _segments.Add(new Segment(array));
+            Capacity += array.Length;
         }
 
-        return _segments[^1];
+        segment = _segments[^1];
+        return true;
     }
 
     private sealed class Segment(byte[] array)

@@ -55,11 +55,15 @@ public sealed class MessageContentReader
     /// <summary>A line was longer than the limit.</summary>
     public bool LineTooLong { get; private set; }
 
+    /// <summary>The buffer's memory budget refused to let it grow: the host is short of memory, not the client at
+    /// fault, so the refusal is temporary (452 4.3.1 once the end is reached).</summary>
+    public bool OverBudget { get; private set; }
+
     /// <summary>Bytes of content after unstuffing, including any not stored because of the size limit.</summary>
     public long ContentLength { get; private set; }
 
-    /// <summary>True when the content must be refused: bare line endings in reject mode, a long line, or size.</summary>
-    public bool HasError => TooBig || LineTooLong || (SawBareLineEnding && _bareLineEndings == BareLineEndingMode.Reject);
+    /// <summary>True when the content must be refused: bare line endings in reject mode, a long line, size, or memory.</summary>
+    public bool HasError => TooBig || LineTooLong || OverBudget || (SawBareLineEnding && _bareLineEndings == BareLineEndingMode.Reject);
 
     /// <summary>
     /// DATA mode: consumes bytes of <paramref name="input"/> up to and including the terminating
@@ -295,17 +299,28 @@ public sealed class MessageContentReader
         ContentLength += bytes.Length;
         if (TooBig || HasError)
         {
-            // Nothing refused is stored: once the message can only be refused, stop buffering it.
+            // Nothing refused is stored: once the message can only be refused, stop buffering it and give back
+            // what is held, so the rest of a large refused message is drained without keeping memory.
             TooBig |= ContentLength > _maxSize;
+            if (_content.Capacity > 0)
+            {
+                _content.Clear();
+            }
+
             return;
         }
 
         if (ContentLength > _maxSize)
         {
             TooBig = true;
+            _content.Clear();
             return;
         }
 
-        _content.Write(bytes);
+        if (!_content.TryWrite(bytes))
+        {
+            OverBudget = true;
+            _content.Clear();
+        }
     }
 }

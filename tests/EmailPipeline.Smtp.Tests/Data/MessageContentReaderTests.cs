@@ -229,4 +229,62 @@ public sealed class MessageContentReaderTests
         Assert.Equal((byte)'H', copy[0]);
         Assert.True(copy.AsSpan(1).SequenceEqual(bytes));
     }
+
+    /// <summary>A budget that lets the buffer grow to a fixed total, recording what it was asked.</summary>
+    private sealed class FixedBudget(long limit) : IContentMemoryBudget
+    {
+        public List<long> Asked { get; } = [];
+
+        public bool TryGrowTo(long bytes)
+        {
+            Asked.Add(bytes);
+            return bytes <= limit;
+        }
+    }
+
+    [Fact]
+    public void Buffer_asks_the_budget_once_per_segment_for_the_total_it_will_hold()
+    {
+        var budget = new FixedBudget(long.MaxValue);
+        using var buffer = new MessageContentBuffer(budget);
+        byte[] line = new byte[1000];
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.True(buffer.TryWrite(line));
+        }
+
+        Assert.Equal(200_000, buffer.Length);
+        Assert.Equal([65536L, 131072L, 196608L, 262144L], budget.Asked);
+        Assert.Equal(262144, buffer.Capacity);
+        buffer.Clear();
+        Assert.Equal(0, buffer.Capacity);
+    }
+
+    [Fact]
+    public void Content_over_the_memory_budget_is_dropped_read_to_the_end_and_flagged()
+    {
+        using var buffer = new MessageContentBuffer(new FixedBudget(64 * 1024));
+        var reader = new MessageContentReader(buffer, 1 << 20, 1000, BareLineEndingMode.Reject);
+        string line = new string('z', 98) + "\r\n";
+        byte[] wire = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(line, 1000)) + ".\r\nNOOP\r\n");
+        ReadOnlySequence<byte> input = Segmented(wire);
+        Assert.True(reader.ReadData(input, out SequencePosition end));
+        Assert.Equal("NOOP\r\n", Encoding.ASCII.GetString(input.Slice(end).ToArray()));
+        Assert.True(reader.OverBudget);
+        Assert.True(reader.HasError);
+        Assert.False(reader.TooBig);
+        Assert.Equal(100_000, reader.ContentLength);
+        Assert.Equal(0, buffer.Capacity);
+    }
+
+    [Fact]
+    public void A_refused_chunk_is_dropped_and_flagged()
+    {
+        using var buffer = new MessageContentBuffer(new FixedBudget(0));
+        var reader = new MessageContentReader(buffer, 1 << 20, 1000, BareLineEndingMode.Reject);
+        reader.ReadChunk(new ReadOnlySequence<byte>("a\r\nb\r\n"u8.ToArray()));
+        reader.CompleteChunks();
+        Assert.True(reader.OverBudget);
+        Assert.Equal(0, buffer.Length);
+    }
 }
