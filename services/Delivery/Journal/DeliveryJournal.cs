@@ -154,6 +154,11 @@ public sealed class DeliveryJournal : IDisposable
     /// <summary>The record of one complete line (without its newline), or null when it does not parse.</summary>
     internal static (string AttemptId, RecipientOutcome Outcome)? Parse(string line)
     {
+        if (line.Contains('\0', StringComparison.Ordinal))
+        {
+            return null; // a torn line ended at a later start, or zeroes an operating-system crash left
+        }
+
         string[] f = line.Split('\t');
         if (f.Length != FieldCount || f[0].Length == 0 || f[1].Length == 0
             || !int.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out int code) || code is < 200 or > 299
@@ -166,7 +171,7 @@ public sealed class DeliveryJournal : IDisposable
     }
 
     private static string Clean(string value) =>
-        value.AsSpan().IndexOfAny('\t', '\r', '\n') < 0 ? value : value.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ');
+        value.AsSpan().IndexOfAny("\t\r\n\0") < 0 ? value : value.Replace('\t', ' ').Replace('\r', ' ').Replace('\n', ' ').Replace('\0', ' ');
 
     private bool Write(string attemptId, RecipientOutcome o)
     {
@@ -271,9 +276,9 @@ public sealed class DeliveryJournal : IDisposable
                     stream.Seek(0, SeekOrigin.End);
                     if (!endsWithNewline)
                     {
-                        // A crash cut the last line short: end it here, so the next record starts on a line of its own
-                        // and the fragment stays a line that does not parse.
-                        stream.WriteByte((byte)'\n');
+                        // A crash cut the last line short: end it here with a NUL (no record contains one), so the next
+                        // record starts on a line of its own and the fragment never parses, now or at a later start.
+                        stream.Write("\0\n"u8);
                     }
                 }
 
