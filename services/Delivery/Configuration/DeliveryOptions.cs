@@ -55,7 +55,6 @@ public sealed class DeliveryOptions : IValidatableObject
     /// request is not delivered twice; the previous segment is this path plus ".1". Default
     /// <c>${EMAILPIPELINE_DATA:-./data}/delivery.journal</c>. One file per worker: never share it between processes.
     /// </summary>
-    [Required]
     public string JournalPath { get; set; } = DefaultJournalPath();
 
     /// <summary>How long the journal keeps a record at least (and at most twice as long): the segment rolls over at this age.</summary>
