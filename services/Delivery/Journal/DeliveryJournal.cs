@@ -262,7 +262,9 @@ public sealed class DeliveryJournal : IDisposable
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-            var stream = new FileStream(_path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 4096 });
+            // Exclusive (an flock on Unix): a second process pointed at the same file fails here and runs with its
+            // index in memory only, instead of writing over this one's records.
+            var stream = new FileStream(_path, new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 4096 });
             try
             {
                 if (stream.Length == 0)

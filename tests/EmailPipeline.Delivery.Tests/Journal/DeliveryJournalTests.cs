@@ -39,9 +39,22 @@ public sealed class DeliveryJournalTests : IDisposable
         using DeliveryJournal journal = Open();
         journal.Record("att1", [Delivered("a@x.test")]);
 
-        // What a kill -9 right now would leave: the page cache, read here by another open of the file.
-        using DeliveryJournal other = Open();
-        Assert.True(other.TryGet("att1", "a@x.test", out _));
+        // What a kill -9 right now would leave: the page cache, read here by another process (the journal holds the lock).
+        Assert.EndsWith(DeliveryJournal.Format("att1", Delivered("a@x.test")), ReadUnlocked(JournalPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_second_process_on_the_same_file_runs_from_memory_and_leaves_the_file_alone()
+    {
+        using DeliveryJournal owner = Open();
+        owner.Record("att1", [Delivered("a@x.test")]);
+        string before = ReadUnlocked(JournalPath);
+
+        using DeliveryJournal intruder = Open();
+        intruder.Record("att2", [Delivered("b@x.test")]);
+
+        Assert.True(intruder.TryGet("att2", "b@x.test", out _));
+        Assert.Equal(before, ReadUnlocked(JournalPath));
     }
 
     [Fact]
@@ -111,6 +124,7 @@ public sealed class DeliveryJournalTests : IDisposable
         Assert.True(journal.TryGet("mid", "a@x.test", out _));
         Assert.True(journal.TryGet("new", "a@x.test", out _));
 
+        journal.Dispose();
         using DeliveryJournal reloaded = Open();
         Assert.False(reloaded.TryGet("old", "a@x.test", out _));
         Assert.True(reloaded.TryGet("mid", "a@x.test", out _));
@@ -208,6 +222,15 @@ public sealed class DeliveryJournalTests : IDisposable
         Assert.Equal(DeliveryOutcome.Deferred, (await harness.AttemptAsync(request)).Outcomes[0].Outcome);
         Assert.Equal(DeliveryOutcome.Delivered, (await harness.AttemptAsync(request)).Outcomes[0].Outcome);
         Assert.Equal(2, server.Messages.Count);
+    }
+
+    /// <summary>The file's text read by cat: .NET's own reads take a shared lock the journal's exclusive one refuses.</summary>
+    private static string ReadUnlocked(string path)
+    {
+        using var cat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true })!;
+        string text = cat.StandardOutput.ReadToEnd();
+        cat.WaitForExit();
+        return text;
     }
 
     private DeliveryJournal Open(long maxSegmentBytes = 1 << 20) => new(JournalPath, Day, maxSegmentBytes, _time, NullLogger.Instance);
