@@ -4,6 +4,7 @@ using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Delivering;
 using EmailPipeline.Delivery.IntegrationTests.Infrastructure;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Routing;
 using EmailPipeline.Delivery.Smtp;
 using EmailPipeline.Delivery.Telemetry;
@@ -209,7 +210,8 @@ public sealed class ConnectionReuseTests
             var breaker = Options.Create(new CircuitBreakerOptions { MinimumThroughput = 2, FailureRatio = 0.01 });
             var circuits = new HostCircuits(options, breaker, metrics, NullLogger<HostCircuits>.Instance);
             Pool = new SmtpConnectionPool(options, TimeProvider.System);
-            _smtp = new SmtpDelivery(new HostConnector(new NoDns()), circuits, Pool, metrics, options, NullLogger<SmtpDelivery>.Instance);
+            var journal = new DeliveryJournal(null, TimeSpan.FromHours(1), 1 << 20, TimeProvider.System, NullLogger.Instance);
+            _smtp = new SmtpDelivery(new HostConnector(new NoDns()), circuits, Pool, journal, metrics, options, NullLogger<SmtpDelivery>.Instance);
             var rule = new TransportRule { Match = "relay.test", Host = "127.0.0.1", Port = port };
             _route = new DeliveryRoute(TransportKind.Smtp, rule, [new RouteHost("127.0.0.1", port)], null, "test");
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Maildir;
 using EmailPipeline.Delivery.Routing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -61,7 +62,7 @@ public sealed class MaildirTests : IDisposable
     [Fact]
     public async Task Delivery_bounces_escaping_recipient_with_5_1_3_and_delivers_the_rest()
     {
-        var delivery = new MaildirDelivery(new MaildirWriter(), NullLogger<MaildirDelivery>.Instance);
+        var delivery = new MaildirDelivery(new MaildirWriter(), DeliveryJournalInMemory(), NullLogger<MaildirDelivery>.Instance);
         var request = new DeliveryRequested
         {
             MessageId = QueueId.New(),
@@ -83,4 +84,6 @@ public sealed class MaildirTests : IDisposable
         Assert.Equal("Return-Path: <sender@origin.test>\r\nDelivered-To: carol@example.test\r\nSubject: t\r\n\r\nhello\r\n", text);
         Assert.Equal(["carol"], Directory.GetDirectories(Path.Combine(_root.FullName, "example.test")).Select(Path.GetFileName));
     }
+
+    private static DeliveryJournal DeliveryJournalInMemory() => new(null, TimeSpan.FromHours(1), 1 << 20, TimeProvider.System, NullLogger.Instance);
 }

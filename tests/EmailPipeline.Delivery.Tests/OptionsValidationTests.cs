@@ -16,6 +16,22 @@ public sealed class OptionsValidationTests
     public void Defaults_are_valid() => Assert.Empty(Problems(new DeliveryOptions()));
 
     [Fact]
+    public void The_journal_path_must_name_a_file()
+    {
+        string directory = Path.GetTempPath();
+        Assert.Contains(Problems(new DeliveryOptions { JournalPath = directory }), p => p.StartsWith("Delivery:JournalPath", StringComparison.Ordinal));
+        Assert.Contains(Problems(new DeliveryOptions { JournalPath = " " }), p => p.StartsWith("Delivery:JournalPath", StringComparison.Ordinal));
+        Assert.Empty(Problems(new DeliveryOptions { JournalPath = Path.Combine(directory, "x", "delivery.journal") }));
+    }
+
+    [Fact]
+    public void The_journal_path_follows_EMAILPIPELINE_DATA_by_default()
+    {
+        Assert.EndsWith(Path.DirectorySeparatorChar + "delivery.journal", DeliveryOptions.DefaultJournalPath(), StringComparison.Ordinal);
+        Assert.True(Path.IsPathRooted(new DeliveryOptions().JournalPath));
+    }
+
+    [Fact]
     public void Each_bad_transport_is_named_with_its_index()
     {
         var options = new DeliveryOptions

@@ -17,6 +17,7 @@ public sealed class Pipeline : IAsyncDisposable
     private readonly Dictionary<string, string>? _policySettings;
     private readonly List<ServiceProcess> _deliveries = [];
     private readonly List<int> _deliveryHttpPorts = [];
+    private readonly List<ServiceProcess?> _journalHolders = [];
 
     private Pipeline(RabbitVirtualHost broker, string data, IDictionary<string, string> ingress, IDictionary<string, string> queue, IDictionary<string, string> delivery,
         IDictionary<string, string>? policy = null)
@@ -160,11 +161,24 @@ public sealed class Pipeline : IAsyncDisposable
         await Queue.WaitHealthyAsync($"http://127.0.0.1:{S(QueueHttpPort)}/health/ready", TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// Starts a Delivery worker. Each worker has a journal file of its own (Delivery:JournalPath, never shared); a worker
+    /// started after one died takes over the dead one's journal, as a restarted pod keeps its data directory.
+    /// </summary>
     public async Task<ServiceProcess> StartDeliveryAsync()
     {
         int port = FreePorts.Take(1)[0];
         var settings = new Dictionary<string, string>(_deliverySettings) { ["Delivery__HttpUrl"] = $"http://127.0.0.1:{S(port)}" };
+        int slot = _journalHolders.FindIndex(p => p is null || p.HasExited);
+        if (slot < 0)
+        {
+            slot = _journalHolders.Count;
+            _journalHolders.Add(null);
+        }
+
+        settings.TryAdd("Delivery__JournalPath", Path.Combine(DataDirectory, $"delivery-{S(slot)}.journal"));
         ServiceProcess delivery = ServiceProcess.Start("Delivery", With(settings));
+        _journalHolders[slot] = delivery;
         _deliveries.Add(delivery);
         _deliveryHttpPorts.Add(port);
         await delivery.WaitHealthyAsync($"http://127.0.0.1:{S(port)}/health/ready", TimeSpan.FromSeconds(60));

@@ -50,6 +50,21 @@ public sealed class DeliveryOptions : IValidatableObject
     /// <summary>Delivery:ConnectionReuse — idle SMTP sessions kept per destination host.</summary>
     public ConnectionReuseOptions ConnectionReuse { get; set; } = new();
 
+    /// <summary>
+    /// The delivery journal's current segment (recipients a remote accepted, by attempt id), so that a redelivered
+    /// request is not delivered twice; the previous segment is this path plus ".1". Default
+    /// <c>${EMAILPIPELINE_DATA:-./data}/delivery.journal</c>. One file per worker: never share it between processes.
+    /// </summary>
+    public string JournalPath { get; set; } = DefaultJournalPath();
+
+    /// <summary>How long the journal keeps a record at least (and at most twice as long): the segment rolls over at this age.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan JournalRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A segment also rolls over at this size (about 150 bytes a record), which bounds the index in memory.</summary>
+    [Range(64 * 1024, 1024L * 1024 * 1024)]
+    public long JournalMaxSegmentBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Relay for every domain the transport map does not cover (Postfix's relayhost); MX lookup when unset.</summary>
     public TransportRule? Smarthost { get; set; }
 
@@ -58,6 +73,15 @@ public sealed class DeliveryOptions : IValidatableObject
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out _))
         {
             yield return new ValidationResult($"Delivery:HttpUrl '{HttpUrl}' is not an absolute URL.", [nameof(HttpUrl)]);
+        }
+
+        if (string.IsNullOrWhiteSpace(JournalPath) || JournalPath.IndexOfAny(Path.GetInvalidPathChars()) >= 0 || Path.EndsInDirectorySeparator(JournalPath))
+        {
+            yield return new ValidationResult($"Delivery:JournalPath '{JournalPath}' must be a file path.", [nameof(JournalPath)]);
+        }
+        else if (Directory.Exists(JournalPath))
+        {
+            yield return new ValidationResult($"Delivery:JournalPath '{JournalPath}' is a directory; give a file in it.", [nameof(JournalPath)]);
         }
 
         if (HeloName.Any(c => c <= ' ' || c > '~'))
@@ -153,6 +177,13 @@ public sealed class DeliveryOptions : IValidatableObject
         return string.IsNullOrWhiteSpace(data)
             ? Path.GetFullPath(Path.Combine("data", "maildir"))
             : Path.GetFullPath(Path.Combine(data, "maildir"));
+    }
+
+    /// <summary>The journal used when Delivery:JournalPath is not set: $EMAILPIPELINE_DATA/delivery.journal, else ./data/delivery.journal.</summary>
+    public static string DefaultJournalPath()
+    {
+        string? data = Environment.GetEnvironmentVariable("EMAILPIPELINE_DATA");
+        return Path.GetFullPath(Path.Combine(string.IsNullOrWhiteSpace(data) ? "data" : data, "delivery.journal"));
     }
 
     internal static bool IsIpLiteral(string host) => IPAddress.TryParse(host.Trim('[', ']'), out _);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Lmtp;
 using EmailPipeline.Delivery.Maildir;
 using EmailPipeline.Delivery.Routing;
@@ -20,6 +21,7 @@ public sealed class DeliveryService(
     SmtpDelivery smtp,
     LmtpDelivery lmtp,
     MaildirDelivery maildir,
+    DeliveryJournal journal,
     DeliveryMetrics metrics,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
@@ -39,35 +41,71 @@ public sealed class DeliveryService(
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(limit);
 
-        string via = "none";
+        // A redelivered request (this worker died after the remote's 250, before the outcome was confirmed and the
+        // request acknowledged): whoever the remote already accepted under this attempt is not sent again.
+        RecipientOutcome?[] known = new RecipientOutcome?[request.Recipients.Count];
+        int knownCount = 0;
+        for (int i = 0; i < known.Length; i++)
+        {
+            if (journal.TryGet(request.AttemptId, request.Recipients[i].Address, out RecipientOutcome recorded))
+            {
+                known[i] = recorded with { Recipient = request.Recipients[i].Address };
+                knownCount++;
+            }
+        }
+
+        DeliveryRequested pending = request;
+        if (knownCount > 0)
+        {
+            DeliveryLog.AlreadyDelivered(logger, request.AttemptId, request.MessageId, knownCount);
+            pending = request with { Recipients = request.Recipients.Where((_, i) => known[i] is null).ToList() };
+        }
+
+        string via = knownCount == known.Length ? "journal" : "none";
         string transport = "none";
-        IReadOnlyList<RecipientOutcome> outcomes;
-        try
+        IReadOnlyList<RecipientOutcome> attempted = [];
+        if (pending.Recipients.Count > 0)
         {
-            DeliveryRoute route = await planner.PlanAsync(request.Destination, attempt.Token).ConfigureAwait(false);
-            via = route.Via;
-            if (route.Failure is { } failure)
+            try
             {
-                DeliveryLog.RouteFailed(logger, request.MessageId, request.Destination, failure.EnhancedStatus, failure.Diagnostic);
-                outcomes = Outcomes.All(request.Recipients, r => new RecipientOutcome(r, failure.Outcome, failure.ReplyCode, failure.EnhancedStatus, failure.Diagnostic, null));
-            }
-            else
-            {
-                transport = route.Kind.ToString().ToLowerInvariant();
-                ITransportDelivery delivery = route.Kind switch
+                DeliveryRoute route = await planner.PlanAsync(pending.Destination, attempt.Token).ConfigureAwait(false);
+                via = route.Via;
+                if (route.Failure is { } failure)
                 {
-                    TransportKind.Lmtp => lmtp,
-                    TransportKind.Maildir => maildir,
-                    _ => smtp,
-                };
-                outcomes = await delivery.DeliverAsync(request, route, attempt.Token).ConfigureAwait(false);
+                    DeliveryLog.RouteFailed(logger, request.MessageId, request.Destination, failure.EnhancedStatus, failure.Diagnostic);
+                    attempted = Outcomes.All(pending.Recipients, r => new RecipientOutcome(r, failure.Outcome, failure.ReplyCode, failure.EnhancedStatus, failure.Diagnostic, null));
+                }
+                else
+                {
+                    transport = route.Kind.ToString().ToLowerInvariant();
+                    ITransportDelivery delivery = route.Kind switch
+                    {
+                        TransportKind.Lmtp => lmtp,
+                        TransportKind.Maildir => maildir,
+                        _ => smtp,
+                    };
+                    attempted = await delivery.DeliverAsync(pending, route, attempt.Token).ConfigureAwait(false);
+                }
             }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                DeliveryLog.AttemptTimedOut(logger, request.AttemptId, request.MessageId, limit);
+                attempted = Outcomes.All(pending.Recipients, r => Outcomes.Deferred(r, "4.4.2", $"delivery attempt timed out after {limit}", null));
+            }
+            catch (Exception ex) when (RemoteFailure.IsRemote(ex))
+            {
+                // The transports turn remote failures into outcomes; one that slipped through still must not fault the
+                // consumer (the request would wait in the error queue for an operator). Nothing was decided for it.
+                (string status, string diagnostic) = RemoteFailure.Describe(ex, via, "during the attempt");
+                DeliveryLog.RemoteFailureEscaped(logger, request.AttemptId, request.MessageId, transport, status, diagnostic);
+                attempted = Outcomes.All(pending.Recipients, r => Outcomes.Deferred(r, status, diagnostic, null));
+            }
+
+            // Every transport records acceptances as they happen; this catches any it did not (a no-op otherwise).
+            journal.Record(request.AttemptId, attempted);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            DeliveryLog.AttemptTimedOut(logger, request.AttemptId, request.MessageId, limit);
-            outcomes = Outcomes.All(request.Recipients, r => Outcomes.Deferred(r, "4.4.2", $"delivery attempt timed out after {limit}", null));
-        }
+
+        IReadOnlyList<RecipientOutcome> outcomes = Merge(known, attempted);
 
         TimeSpan elapsed = time.GetElapsedTime(startTimestamp);
         metrics.Attempted(request.Destination, transport, outcomes, elapsed);
@@ -101,6 +139,19 @@ public sealed class DeliveryService(
             // to write (a bounce returns the original; a success DSN its headers).
             Content = deferred > 0 || bounced > 0 || WantsSuccessDsn(request, outcomes) ? request.Content : null,
         };
+    }
+
+    /// <summary>The journal's outcomes in their places, the attempted ones (in order) in the others.</summary>
+    private static IReadOnlyList<RecipientOutcome> Merge(RecipientOutcome?[] known, IReadOnlyList<RecipientOutcome> attempted)
+    {
+        var merged = new List<RecipientOutcome>(known.Length);
+        int next = 0;
+        foreach (RecipientOutcome? k in known)
+        {
+            merged.Add(k ?? attempted[next++]);
+        }
+
+        return merged;
     }
 
     private static bool WantsSuccessDsn(DeliveryRequested request, IReadOnlyList<RecipientOutcome> outcomes) =>

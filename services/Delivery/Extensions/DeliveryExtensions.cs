@@ -3,6 +3,7 @@ using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Consumers;
 using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Lmtp;
 using EmailPipeline.Delivery.Maildir;
 using EmailPipeline.Delivery.Routing;
@@ -36,6 +37,9 @@ public static class DeliveryExtensions
         services.AddSingleton<HostConnector>();
         services.AddSingleton<HostCircuits>();
         services.AddSingleton<MaildirWriter>();
+        // Loaded before the first request is consumed; flushed and closed when the service stops.
+        services.AddSingleton<DeliveryJournal>();
+        services.AddAtStartup<DeliveryJournal>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpDelivery>();
         services.AddSingleton<LmtpDelivery>();

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
+using EmailPipeline.Delivery.Delivering;
 
 namespace EmailPipeline.Delivery.Lmtp;
 
@@ -65,7 +66,7 @@ public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAs
             string line = await ReadLineAsync(timeout.Token).ConfigureAwait(false);
             if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture, out int code))
             {
-                throw new IOException($"Malformed LMTP reply: {line}");
+                throw new UnreadableReplyException($"malformed LMTP reply: {(line.Length > 80 ? line[..80] : line)}");
             }
 
             if (text.Length > 0)
@@ -104,7 +105,7 @@ public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAs
 
             if (_end - _start >= MaxReplyLine)
             {
-                throw new IOException("LMTP reply line too long");
+                throw new UnreadableReplyException("LMTP reply line too long");
             }
 
             if (_start > 0)

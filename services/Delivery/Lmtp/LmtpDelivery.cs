@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Routing;
 using EmailPipeline.Delivery.Telemetry;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ namespace EmailPipeline.Delivery.Lmtp;
 public sealed class LmtpDelivery(
     HostConnector connector,
     HostCircuits circuits,
+    DeliveryJournal journal,
     DeliveryMetrics metrics,
     IOptions<DeliveryOptions> options,
     ILogger<LmtpDelivery> logger) : ITransportDelivery
@@ -89,15 +91,22 @@ public sealed class LmtpDelivery(
                     }
                 }
 
+                // Written before QUIT, the moment the store took them: a redelivery of this request skips them.
+                journal.Record(request.AttemptId, outcomes.OfType<RecipientOutcome>().ToList());
                 await QuitAsync(connection).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (RemoteFailure.IsRemote(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                DeliveryLog.HostFailed(logger, request.MessageId, remote, "4.4.2", ex.Message);
+                // Dropped, silent (the command timeout) or garbled: every recipient the store had not yet answered
+                // for is deferred; the replies it did give stand.
+                (string status, string diagnostic) = RemoteFailure.Describe(ex, remote, "during the transaction");
+                DeliveryLog.HostFailed(logger, request.MessageId, remote, status, diagnostic);
                 for (int i = 0; i < outcomes.Length; i++)
                 {
-                    outcomes[i] ??= Outcomes.Deferred(request.Recipients[i].Address, "4.4.2", $"connection to {remote} lost: {ex.Message}", remote);
+                    outcomes[i] ??= Outcomes.Deferred(request.Recipients[i].Address, status, diagnostic, remote);
                 }
+
+                journal.Record(request.AttemptId, outcomes.OfType<RecipientOutcome>().ToList());
             }
 
             return outcomes.Select((o, i) => o ?? Outcomes.Deferred(request.Recipients[i].Address, "4.4.2", "no reply", remote)).ToList();
@@ -121,10 +130,11 @@ public sealed class LmtpDelivery(
 
             return connection;
         }
-        catch (Exception ex) when (ex is IOException or SocketException)
+        catch (Exception ex) when (RemoteFailure.IsRemote(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new HostUnavailableException(new HostFailure(host.Name, 0, "4.4.2", $"connection to {host.Name} failed: {ex.Message}"), ex);
+            (string status, string diagnostic) = RemoteFailure.Describe(ex, host.Name, "before the transaction");
+            throw new HostUnavailableException(new HostFailure(host.Name, 0, status, diagnostic), ex);
         }
         catch
         {
@@ -140,9 +150,9 @@ public sealed class LmtpDelivery(
         {
             await connection.CommandAsync("QUIT", timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+        catch (Exception ex) when (RemoteFailure.IsRemote(ex) || ex is OperationCanceledException)
         {
-            // Every recipient already has its reply.
+            // Every recipient already has its reply: a failed QUIT changes none of them.
         }
     }
 }

@@ -2,6 +2,7 @@ using System.Text;
 using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Routing;
 
 namespace EmailPipeline.Delivery.Maildir;
@@ -11,7 +12,7 @@ namespace EmailPipeline.Delivery.Maildir;
 /// and Delivered-To:; the message bytes follow unchanged. An unusable mailbox name bounces with 5.1.3; a
 /// disk problem defers with 4.3.0 (the queue retries, nothing is half-written in new/).
 /// </summary>
-public sealed class MaildirDelivery(MaildirWriter writer, ILogger<MaildirDelivery> logger) : ITransportDelivery
+public sealed class MaildirDelivery(MaildirWriter writer, DeliveryJournal journal, ILogger<MaildirDelivery> logger) : ITransportDelivery
 {
     public async Task<IReadOnlyList<RecipientOutcome>> DeliverAsync(DeliveryRequested request, DeliveryRoute route, CancellationToken cancellationToken)
     {
@@ -30,7 +31,9 @@ public sealed class MaildirDelivery(MaildirWriter writer, ILogger<MaildirDeliver
             {
                 string file = await writer.DeliverAsync(mailbox, prefix, request.Content, cancellationToken).ConfigureAwait(false);
                 DeliveryLog.MaildirWritten(logger, request.MessageId, file);
-                outcomes.Add(Outcomes.Delivered(recipient.Address, $"250 2.0.0 Delivered to {Path.GetFileName(file)}", "maildir"));
+                RecipientOutcome delivered = Outcomes.Delivered(recipient.Address, $"250 2.0.0 Delivered to {Path.GetFileName(file)}", "maildir");
+                journal.Record(request.AttemptId, [delivered]);
+                outcomes.Add(delivered);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

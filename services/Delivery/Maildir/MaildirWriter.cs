@@ -6,7 +6,10 @@ namespace EmailPipeline.Delivery.Maildir;
 /// <summary>
 /// Writes one message into one Maildir the way qmail's maildir(5) says: a unique name, written and fsynced
 /// in tmp/, renamed into new/, then new/ itself fsynced so the rename survives a crash. Only after that
-/// does the caller report the recipient as delivered.
+/// does the caller report the recipient as delivered, so "delivered" means the mail survives a power loss.
+/// A mailbox created for this message has each new directory's parent fsynced too (otherwise new/ itself
+/// could vanish with the message in it). If a sync fails the error goes up and the recipient is deferred:
+/// the message may then be in new/ and arrive twice, never be lost.
 /// </summary>
 public sealed partial class MaildirWriter
 {
@@ -18,9 +21,9 @@ public sealed partial class MaildirWriter
     {
         string tmp = Path.Combine(mailbox, "tmp");
         string @new = Path.Combine(mailbox, "new");
-        Directory.CreateDirectory(tmp);
-        Directory.CreateDirectory(@new);
-        Directory.CreateDirectory(Path.Combine(mailbox, "cur"));
+        CreateDurably(tmp);
+        CreateDurably(@new);
+        CreateDurably(Path.Combine(mailbox, "cur"));
 
         string name = UniqueName();
         string tmpPath = Path.Combine(tmp, name);
@@ -58,6 +61,27 @@ public sealed partial class MaildirWriter
     private static string SafeHostName() =>
         // maildir(5): "/" and ":" cannot appear in the host part of a name.
         Environment.MachineName.Replace("/", "\\057", StringComparison.Ordinal).Replace(":", "\\072", StringComparison.Ordinal);
+
+    /// <summary>Creates <paramref name="directory"/> and any missing parents, fsyncing the parent of each one created.</summary>
+    private static void CreateDurably(string directory)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        string? parent = Path.GetDirectoryName(directory);
+        if (parent is not null)
+        {
+            CreateDurably(parent);
+        }
+
+        Directory.CreateDirectory(directory);
+        if (parent is not null)
+        {
+            SyncDirectory(parent);
+        }
+    }
 
     private static void SyncDirectory(string directory)
     {

@@ -1,4 +1,5 @@
 using EmailPipeline.Delivery.Configuration;
+using EmailPipeline.Delivery.Delivering;
 using EmailPipeline.Delivery.Routing;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -158,10 +159,10 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
                 await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException
-            or System.Net.Sockets.SocketException or ServiceNotConnectedException or ObjectDisposedException)
+        catch (Exception ex) when (RemoteFailure.IsRemote(ex) || ex is OperationCanceledException or ObjectDisposedException)
         {
-            // The outcome is already decided; a failed QUIT changes nothing.
+            // The outcome is already decided (a recipient with its 250 after the data stays delivered); a failed
+            // QUIT changes nothing.
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using EmailPipeline.Contracts;
 using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Routing;
 using EmailPipeline.Delivery.Telemetry;
 using MailKit;
@@ -29,6 +30,7 @@ public sealed class SmtpDelivery(
     HostConnector connector,
     HostCircuits circuits,
     SmtpConnectionPool pool,
+    DeliveryJournal journal,
     DeliveryMetrics metrics,
     IOptions<DeliveryOptions> options,
     ILogger<SmtpDelivery> logger) : ITransportDelivery
@@ -88,11 +90,22 @@ public sealed class SmtpDelivery(
             }
             catch
             {
+                // Only our own cancellation (the attempt timeout) gets here: remote failures are outcomes.
                 SmtpConnectionPool.Discard(session);
                 throw;
             }
 
-            await pool.ReturnAsync(session, transaction.Reusable).ConfigureAwait(false);
+            if (transaction.Broken is { } broken)
+            {
+                // The connection failed: it is dropped without QUIT, never handed to the next message.
+                DeliveryLog.HostFailed(logger, request.MessageId, host.Name, transaction.Outcomes.FirstOrDefault(o => o.Outcome == DeliveryOutcome.Deferred)?.EnhancedStatus ?? "4.4.2", broken.Message);
+                SmtpConnectionPool.Discard(session);
+            }
+            else
+            {
+                await pool.ReturnAsync(session, transaction.Reusable).ConfigureAwait(false);
+            }
+
             return transaction.Outcomes;
         }
 
@@ -151,8 +164,7 @@ public sealed class SmtpDelivery(
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
     private static bool IsConnectionFailure(Exception ex) =>
-        ex is IOException or SmtpProtocolException or SmtpCommandException or SocketException or TimeoutException
-            or ServiceNotConnectedException or OperationCanceledException or ObjectDisposedException;
+        RemoteFailure.IsRemote(ex) || ex is OperationCanceledException or ObjectDisposedException;
 
     private async ValueTask<DeliverySmtpClient> ConnectAsync(DeliveryRequested request, DeliveryRoute route, RouteHost host, CancellationToken cancellationToken)
     {
@@ -169,8 +181,10 @@ public sealed class SmtpDelivery(
         {
             await client.ConnectAsync(socket, host.Name, host.Port, tls, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Everything but our own cancellation: refusals, drops, garbled greetings, TLS failures and MailKit's
+            // command timeout (an OperationCanceledException of its own) all make this host unavailable.
             client.Dispose();
             socket.Dispose();
             throw new HostUnavailableException(ConnectFailure(host, ex), ex);
@@ -193,8 +207,10 @@ public sealed class SmtpDelivery(
         NotSupportedException => new HostFailure(host.Name, 0, "4.7.10", $"TLS is required but {host.Name} does not offer STARTTLS"),
         SslHandshakeException or System.Security.Authentication.AuthenticationException =>
             new HostFailure(host.Name, 0, "4.7.5", $"TLS handshake with {host.Name} failed: {ex.Message}"),
-        _ => new HostFailure(host.Name, 0, "4.4.2", $"connection to {host.Name} failed: {ex.GetType().Name}: {ex.Message}"),
+        _ => Remote(host, RemoteFailure.Describe(ex, host.Name, "before the transaction")),
     };
+
+    private static HostFailure Remote(RouteHost host, (string Status, string Diagnostic) failure) => new(host.Name, 0, failure.Status, failure.Diagnostic);
 
     /// <summary>The outcomes of one transaction; whether its session may carry another; the connection failure, if one decided.</summary>
     private sealed record Transaction(IReadOnlyList<RecipientOutcome> Outcomes, bool Reusable, Exception? Broken = null);
@@ -223,12 +239,22 @@ public sealed class SmtpDelivery(
             }
             catch (Exception ex) when (ex is AuthenticationException or NotSupportedException or SmtpCommandException)
             {
+                // The relay answered (535, 454, no common mechanism): the session is intact but of no use to us.
                 return new Transaction(Outcomes.All(request.Recipients, r => Outcomes.Deferred(r, "4.7.8", $"authentication to {remote} failed: {ex.Message}", remote)), false);
+            }
+            catch (Exception ex) when (RemoteFailure.IsRemote(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // Dropped, silent or garbled during the SASL exchange: the connection is gone.
+                (string status, string diagnostic) = RemoteFailure.Describe(ex, remote, "during AUTH");
+                return new Transaction(Outcomes.All(request.Recipients, r => Outcomes.Deferred(r, status, diagnostic, remote)), false, ex);
             }
         }
 
         MimeMessage toSend = await EncodeForPeerAsync(request, message, client.Capabilities, cancellationToken).ConfigureAwait(false);
         Transaction transaction = await SendAsync(client, request, toSend, remote, cancellationToken).ConfigureAwait(false);
+        // Written the moment the peer took responsibility (its reply to the end of data), before QUIT or the pool:
+        // a redelivery of this request then does not send these recipients again.
+        journal.Record(request.AttemptId, transaction.Outcomes);
         if (transaction.Reusable)
         {
             session.Messages++;
@@ -338,12 +364,14 @@ public sealed class SmtpDelivery(
             {
                 return new Transaction(Outcomes.All(request.Recipients, r => ReplyClassifier.Classify(r, (int)ex.StatusCode, ex.Message, remote)), false);
             }
-            catch (SmtpCommandException ex)
+            catch (SmtpCommandException ex) when ((int)ex.StatusCode >= 400)
             {
                 messageFailure = ex;
             }
-            catch (Exception ex) when (ex is IOException or SmtpProtocolException or SocketException or TimeoutException or ServiceNotConnectedException)
+            catch (Exception ex) when (RemoteFailure.IsRemote(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
+                // The connection dropped, went silent (MailKit's command timeout), or a reply made no sense
+                // (including a 2xx/3xx where MailKit wanted another code, e.g. 250 to DATA instead of 354).
                 broken = ex;
             }
         }
@@ -364,10 +392,15 @@ public sealed class SmtpDelivery(
             {
                 outcomes.Add(ReplyClassifier.Classify(rcpt, (int)messageFailure.StatusCode, messageFailure.Message, remote));
             }
-            else if (broken is not null || finalReply is null)
+            else if (broken is not null)
             {
-                // Accepted at RCPT but the end of DATA was never confirmed: not delivered as far as we know.
-                outcomes.Add(Outcomes.Deferred(rcpt, "4.4.2", $"connection to {remote} lost during the transaction: {broken?.Message ?? "no final reply"}", remote));
+                // Accepted at RCPT (or not yet asked) but the end of data was never confirmed: not delivered as far as we know.
+                (string status, string diagnostic) = RemoteFailure.Describe(broken, remote, "during the transaction");
+                outcomes.Add(Outcomes.Deferred(rcpt, status, diagnostic, remote));
+            }
+            else if (finalReply is null)
+            {
+                outcomes.Add(Outcomes.Deferred(rcpt, "4.4.2", $"no final reply from {remote} to the end of data", remote));
             }
             else
             {

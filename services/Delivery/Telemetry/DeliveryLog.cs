@@ -38,4 +38,19 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(2012, LogLevel.Information, "{MessageId}: reused session to {Host} failed at {Stage} ({Error}); retrying on a fresh connection")]
     public static partial void ReusedSessionFailed(ILogger logger, string messageId, string host, string stage, string error);
+
+    [LoggerMessage(2013, LogLevel.Information, "Attempt {AttemptId} of {MessageId}: {Count} recipients already accepted by the remote under this attempt (journal); not sent again")]
+    public static partial void AlreadyDelivered(ILogger logger, string attemptId, string messageId, int count);
+
+    [LoggerMessage(2014, LogLevel.Warning, "Delivery journal {Path}: {Stage} failed ({Error}); deliveries go on, a redelivered request may be delivered twice")]
+    public static partial void JournalFailed(ILogger logger, string path, string stage, string error);
+
+    [LoggerMessage(2015, LogLevel.Information, "Delivery journal {Path} rolled over; the previous segment holds {Records} records")]
+    public static partial void JournalRotated(ILogger logger, string path, int records);
+
+    [LoggerMessage(2016, LogLevel.Information, "Delivery journal {Path} loaded: {Records} records, {Skipped} unreadable lines skipped")]
+    public static partial void JournalLoaded(ILogger logger, string path, int records, int skipped);
+
+    [LoggerMessage(2017, LogLevel.Warning, "Attempt {AttemptId} of {MessageId}: {Status} {Diagnostic} escaped the {Transport} transport; undecided recipients deferred")]
+    public static partial void RemoteFailureEscaped(ILogger logger, string attemptId, string messageId, string transport, string status, string diagnostic);
 }

@@ -22,7 +22,7 @@ internal sealed class Broker : IAsyncDisposable
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private readonly Dictionary<string, DeliveryAttempted> _seen = [];
+    private readonly Dictionary<string, Queue<DeliveryAttempted>> _seen = [];
     private IConnection? _connection;
     private IChannel? _channel;
 
@@ -66,7 +66,7 @@ internal sealed class Broker : IAsyncDisposable
         var deadline = DateTime.UtcNow + (wait ?? TimeSpan.FromSeconds(60));
         while (true)
         {
-            if (_seen.Remove(messageId, out DeliveryAttempted? found))
+            if (_seen.TryGetValue(messageId, out Queue<DeliveryAttempted>? waiting) && waiting.TryDequeue(out DeliveryAttempted? found))
             {
                 return found;
             }
@@ -76,7 +76,13 @@ internal sealed class Broker : IAsyncDisposable
             {
                 using var doc = JsonDocument.Parse(got.Body);
                 DeliveryAttempted attempted = doc.RootElement.GetProperty("message").Deserialize<DeliveryAttempted>(Json)!;
-                _seen[attempted.MessageId] = attempted;
+                // One message may have several outcomes (a redelivered request is answered again): kept in order.
+                if (!_seen.TryGetValue(attempted.MessageId, out Queue<DeliveryAttempted>? queue))
+                {
+                    _seen[attempted.MessageId] = queue = new Queue<DeliveryAttempted>();
+                }
+
+                queue.Enqueue(attempted);
                 continue;
             }
 
@@ -87,6 +93,22 @@ internal sealed class Broker : IAsyncDisposable
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>A queue's ready and unacknowledged messages and its consumers, as the broker sees them now.</summary>
+    public async Task<(long Ready, long Unacked, long Consumers)> QueueStateAsync(string queue)
+    {
+        string listing = await RabbitVirtualHost.Rabbitmqctl("list_queues", "-p", VirtualHost, "name", "messages_ready", "messages_unacknowledged", "consumers");
+        foreach (string line in listing.Split('\n'))
+        {
+            string[] parts = line.Trim().Split('\t');
+            if (parts.Length == 4 && parts[0] == queue)
+            {
+                return (long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[3], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        throw new InvalidOperationException($"no queue {queue} in {VirtualHost}:\n{listing}");
     }
 
     public async ValueTask DisposeAsync()

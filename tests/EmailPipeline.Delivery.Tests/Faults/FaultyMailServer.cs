@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace EmailPipeline.Delivery.Tests.Faults;
+
+/// <summary>
+/// A loopback SMTP (or LMTP) peer that misbehaves on cue. Every command line, the greeting ("&lt;greeting&gt;") and the
+/// end of data (".", for LMTP ". address" once per accepted recipient) goes through <see cref="On"/>; it returns
+/// the reply to send (several lines joined by CRLF, or any garbage), <see cref="Drop"/> to close the connection,
+/// <see cref="Silent"/> to never answer, or null for an ordinary server's reply. No PIPELINING, so each command
+/// meets its own reply.
+/// </summary>
+internal sealed class FaultyMailServer : IAsyncDisposable
+{
+    public const string Drop = "\0drop";
+    public const string Silent = "\0silent";
+
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _accept;
+    private readonly bool _lmtp;
+    private readonly string _extensions;
+    private int _connections;
+
+    public FaultyMailServer(bool lmtp = false, bool auth = false, bool startTls = false)
+    {
+        _lmtp = lmtp;
+        _extensions = "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n" + (auth ? "250-AUTH PLAIN LOGIN\r\n" : "") + (startTls ? "250-STARTTLS\r\n" : "") + "250 SMTPUTF8";
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accept = AcceptAsync();
+    }
+
+    public int Port { get; }
+
+    public Func<string, string?>? On { get; set; }
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Every line the client sent outside DATA, in order (AUTH lines included: test secrets only).</summary>
+    public ConcurrentQueue<string> Commands { get; } = new();
+
+    /// <summary>Messages whose data arrived complete (up to the final dot), whatever was answered to them.</summary>
+    public ConcurrentQueue<string> Messages { get; } = new();
+
+    /// <summary>Sessions still open: how many client connections the server has not seen closed yet.</summary>
+    public int OpenSessions => Volatile.Read(ref _open);
+
+    private int _open;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        try
+        {
+            await _accept;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            Interlocked.Increment(ref _connections);
+            _ = Task.Run(() => SessionAsync(client));
+        }
+    }
+
+    private async Task SessionAsync(TcpClient client)
+    {
+        Interlocked.Increment(ref _open);
+        using var _ = client;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        NetworkStream stream = client.GetStream();
+        using var reader = new StreamReader(stream, Encoding.UTF8, false, 4096, leaveOpen: true);
+        try
+        {
+            if (!await AnswerAsync(stream, reader, On?.Invoke("<greeting>") ?? (_lmtp ? "220 faulty.test LMTP" : "220 faulty.test ESMTP"), timeout.Token))
+            {
+                return;
+            }
+
+            var accepted = new List<string>();
+            while (true)
+            {
+                string? line = await reader.ReadLineAsync(timeout.Token);
+                if (line is null)
+                {
+                    return;
+                }
+
+                Commands.Enqueue(line);
+                string verb = (line.Length >= 4 ? line[..4] : line).ToUpperInvariant();
+                string reply = verb switch
+                {
+                    "EHLO" or "LHLO" => "250-faulty.test\r\n" + _extensions,
+                    "HELO" => "250 faulty.test",
+                    "AUTH" => "235 2.7.0 Authentication successful",
+                    "MAIL" => "250 2.1.0 Ok",
+                    "RCPT" => "250 2.1.5 Ok",
+                    "DATA" => "354 End data with <CR><LF>.<CR><LF>",
+                    "QUIT" => "221 2.0.0 Bye",
+                    "RSET" or "NOOP" => "250 2.0.0 Ok",
+                    _ => "502 5.5.2 Command not recognized",
+                };
+                if (verb == "MAIL")
+                {
+                    accepted.Clear();
+                }
+
+                string? scripted = On?.Invoke(line);
+                if (verb == "RCPT" && (scripted ?? reply).StartsWith('2'))
+                {
+                    int open = line.IndexOf('<', StringComparison.Ordinal);
+                    accepted.Add(line[(open + 1)..line.IndexOf('>', open)]);
+                }
+
+                if (!await AnswerAsync(stream, reader, scripted ?? reply, timeout.Token))
+                {
+                    return;
+                }
+
+                if (verb == "QUIT")
+                {
+                    return;
+                }
+
+                if (verb == "DATA" && (scripted ?? reply).StartsWith("354", StringComparison.Ordinal))
+                {
+                    var data = new StringBuilder();
+                    string? d;
+                    while ((d = await reader.ReadLineAsync(timeout.Token)) is not null && d != ".")
+                    {
+                        data.Append(d).Append("\r\n");
+                    }
+
+                    if (d is null)
+                    {
+                        return;
+                    }
+
+                    Messages.Enqueue(data.ToString());
+                    foreach (string address in _lmtp ? accepted : [""])
+                    {
+                        string key = _lmtp ? ". " + address : ".";
+                        if (!await AnswerAsync(stream, reader, On?.Invoke(key) ?? (_lmtp ? "250 2.0.0 Delivered" : "250 2.0.0 Ok: queued as FAULTY1"), timeout.Token))
+                        {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // The client went away.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _open);
+        }
+    }
+
+    /// <summary>Sends <paramref name="reply"/>, or acts it out; false when the session is to end.</summary>
+    private static async Task<bool> AnswerAsync(NetworkStream stream, StreamReader reader, string reply, CancellationToken ct)
+    {
+        switch (reply)
+        {
+            case Drop:
+                return false;
+            case Silent:
+                // Never answer: wait for the client to give up and close.
+                while (await reader.ReadLineAsync(ct) is not null)
+                {
+                }
+
+                return false;
+            default:
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), ct);
+                return true;
+        }
+    }
+}
