@@ -22,6 +22,7 @@ public sealed class DeliveryService(
     LmtpDelivery lmtp,
     MaildirDelivery maildir,
     DeliveryJournal journal,
+    AttemptsInFlight inFlight,
     DeliveryMetrics metrics,
     IOptions<DeliveryOptions> options,
     TimeProvider time,
@@ -40,6 +41,9 @@ public sealed class DeliveryService(
         TimeSpan limit = options.Value.AttemptTimeout;
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(limit);
+
+        // A second copy of this attempt waits for the first, then reads what it did from the journal.
+        using IDisposable turn = await inFlight.EnterAsync(request.AttemptId, cancellationToken).ConfigureAwait(false);
 
         // A redelivered request (this worker died after the remote's 250, before the outcome was confirmed and the
         // request acknowledged): whoever the remote already accepted under this attempt is not sent again.

@@ -39,6 +39,7 @@ public static class DeliveryExtensions
         services.AddSingleton<MaildirWriter>();
         // Loaded before the first request is consumed; flushed and closed when the service stops.
         services.AddSingleton<DeliveryJournal>();
+        services.AddSingleton<AttemptsInFlight>();
         services.AddAtStartup<DeliveryJournal>();
         services.AddSingleton<SmtpConnectionPool>();
         services.AddSingleton<SmtpDelivery>();

@@ -52,6 +52,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             new LmtpDelivery(connector, circuits, Journal, metrics, options, NullLogger<LmtpDelivery>.Instance),
             new MaildirDelivery(new MaildirWriter(), Journal, NullLogger<MaildirDelivery>.Instance),
             Journal,
+            new AttemptsInFlight(),
             metrics,
             options,
             TimeProvider.System,

@@ -195,6 +195,38 @@ public sealed class DeliveryJournalTests : IDisposable
         Assert.Null(again.Content);
     }
 
+    /// <summary>
+    /// The Queue's outbox sends an attempt again when it crashed between the publish and marking the row sent; both
+    /// copies can be here at once. The second waits for the first and is answered from the journal. The server holds
+    /// the first copy's final reply until a second connection arrives (which only a second delivery would open) or
+    /// two seconds passed: without the turn per attempt id, that is two messages.
+    /// </summary>
+    [Fact]
+    public async Task Two_copies_of_one_attempt_at_once_are_delivered_once()
+    {
+        FaultyMailServer? held = null;
+        await using var server = new FaultyMailServer
+        {
+            On = l =>
+            {
+                if (l == "." && held is not null)
+                {
+                    SpinWait.SpinUntil(() => held.Connections > 1, TimeSpan.FromSeconds(2));
+                }
+
+                return null;
+            },
+        };
+        held = server;
+        await using var harness = new DeliveryHarness(server.Port, journal: Open());
+        DeliveryRequested request = DeliveryHarness.Request("relay.test", "a@relay.test");
+
+        DeliveryAttempted[] both = await Task.WhenAll(harness.AttemptAsync(request), harness.AttemptAsync(request));
+
+        Assert.Single(server.Messages);
+        Assert.All(both, a => Assert.Equal(DeliveryOutcome.Delivered, Assert.Single(a.Outcomes).Outcome));
+    }
+
     [Fact]
     public async Task Only_the_recipients_not_yet_accepted_under_the_attempt_are_sent_again()
     {
