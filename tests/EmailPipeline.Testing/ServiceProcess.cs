@@ -7,9 +7,6 @@ namespace EmailPipeline.Testing;
 /// as run.sh and Kubernetes run it. Its output is kept for the test's failure message.</summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
-    /// <summary>How long any wait for an exit lasts (a killed process and its output pipes end in milliseconds).</summary>
-    private static readonly TimeSpan ExitBound = TimeSpan.FromSeconds(30);
-
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -110,10 +107,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         // kill(1) returns at once; the bound only keeps a wedged one from hanging the test (no output is redirected,
         // so WaitForExit(TimeSpan) has no streams to wait for).
-        if (!kill.WaitForExit(ExitBound))
+        if (!kill.WaitForExit(ProcessTree.ExitBound))
         {
             kill.Kill();
-            throw new TimeoutException($"kill -TERM {_process.Id} did not return within {ExitBound}");
+            throw new TimeoutException($"kill -TERM {_process.Id} did not return within {ProcessTree.ExitBound}");
         }
     }
 
@@ -137,13 +134,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: false);
-            if (!await WaitForExitAsync(ExitBound))
+            if (!await WaitForExitAsync(ProcessTree.ExitBound))
             {
                 // A child still holds the output pipes (WaitForExitAsync waits for their end too): end the tree.
                 _process.Kill(entireProcessTree: true);
-                if (!await WaitForExitAsync(ExitBound))
+                if (!await WaitForExitAsync(ProcessTree.ExitBound))
                 {
-                    throw new TimeoutException($"process {_process.Id} still running {ExitBound} after SIGKILL of its tree");
+                    throw new TimeoutException($"process {_process.Id} still running {ProcessTree.ExitBound} after SIGKILL of its tree");
                 }
             }
         }
@@ -151,12 +148,11 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Bounded and never throwing: whatever still holds the output pipes after that is left to the OS rather than
+        // hanging the test run.
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            // Bounded and never throwing: whatever still holds the output pipes after that is left to the OS
-            // rather than hanging the test run.
-            await WaitForExitAsync(ExitBound);
+            await ProcessTree.KillAsync(_process);
         }
 
         _process.Dispose();
