@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the pipeline and its tests need on Debian/Ubuntu, once: RabbitMQ, swaks, Postfix's
 # smtp-source/smtp-sink, Prometheus (its prometheus and promtool binaries for the observability tests),
-# Python 3, OpenSSL, publicsuffix and OpenDKIM. No daemon of these packages is started. Safe to run again.
+# Python 3, OpenSSL and OpenDKIM. No daemon of these packages is started. Safe to run again.
 set -euo pipefail
 
 need=()
@@ -13,9 +13,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # tests/EmailPipeline.Observability.Tests: promtool checks the alert rules, prometheus scrapes the pipeline.
 { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || need+=(prometheus)
-# Policy: the Public Suffix List (DMARC organizational domains) and OpenDKIM (opendkim-testmsg, opendkim's test
-# mode and opendkim-genkey), a second DKIM implementation for the tests (the opendkim daemon is not started).
-[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need+=(publicsuffix)
+# Policy: OpenDKIM (opendkim-testmsg, opendkim's test mode and opendkim-genkey), a second DKIM implementation for
+# the tests (the opendkim daemon is not started). The Public Suffix List ships with the Policy service.
 { [ -x /usr/sbin/opendkim-testmsg ] || command -v opendkim-testmsg >/dev/null 2>&1; } && command -v opendkim-genkey >/dev/null 2>&1 || need+=(opendkim-tools)
 command -v opendkim >/dev/null 2>&1 || [ -x /usr/sbin/opendkim ] || need+=(opendkim)
 

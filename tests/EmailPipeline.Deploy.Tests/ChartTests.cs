@@ -421,6 +421,119 @@ public sealed class ChartTests
         Assert.Contains("rabbitmq_prometheus", cluster.Spec.GetProperty("rabbitmq").GetProperty("additionalPlugins").EnumerateArray().Select(p => p.GetString()));
     }
 
+    [Theory]
+    [MemberData(nameof(ValueSets))]
+    public void Policy_names_its_Authentication_Results_after_the_host_name_the_ingress_announces(string values)
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render(values);
+        string hostName = ConfigData(objects, "ingress")["Ingress__HostName"];
+        Assert.Equal(hostName, ConfigData(objects, "policy")["Policy__AuthServId"]);
+        Assert.NotEqual("mx.localhost", hostName);
+
+        // An explicit setting wins and is written once.
+        Dictionary<string, string> own = ConfigData(DeployTools.Render(values, "policy.settings.AuthServId=auth.example.net"), "policy");
+        Assert.Equal("auth.example.net", own["Policy__AuthServId"]);
+    }
+
+    [Fact]
+    public void A_Public_Suffix_List_ConfigMap_is_mounted_read_only_and_becomes_the_list_path()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production", "policy.publicSuffixList.configMap=psl", "policy.publicSuffixList.key=list.dat");
+        Assert.All(objects, o => Assert.True(o.Schema is not null && o.Errors.Length == 0, $"{o}: {string.Join("; ", o.Errors)}"));
+        RenderedObject deployment = Single(objects, "Deployment", "policy");
+        string path = Env(Container(deployment), "Policy__Dmarc__PublicSuffixListPath")!;
+        JsonElement mount = Assert.Single(Container(deployment).GetProperty("volumeMounts").EnumerateArray(),
+            m => path.StartsWith(m.GetProperty("mountPath").GetString() + "/", StringComparison.Ordinal));
+        Assert.True(mount.GetProperty("readOnly").GetBoolean());
+        JsonElement configMap = Volume(deployment, mount.GetProperty("name").GetString()!).GetProperty("configMap");
+        Assert.Equal("psl", configMap.GetProperty("name").GetString());
+        JsonElement item = Assert.Single(configMap.GetProperty("items").EnumerateArray());
+        Assert.Equal("list.dat", item.GetProperty("key").GetString());
+        Assert.Equal(Path.GetFileName(path), item.GetProperty("path").GetString());
+
+        // By default the list shipped in the image is used: no path is set.
+        Assert.Null(Env(Container(Single(DeployTools.Render("production"), "Deployment", "policy")), "Policy__Dmarc__PublicSuffixListPath"));
+    }
+
+    [Fact]
+    public void A_Public_Suffix_List_on_an_extra_volume_is_named_by_its_path()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default",
+            "policy.publicSuffixList.path=/srv/psl/public_suffix_list.dat",
+            "policy.extraVolumes[0].name=psl",
+            "policy.extraVolumes[0].persistentVolumeClaim.claimName=psl-refreshed",
+            "policy.extraVolumeMounts[0].name=psl",
+            "policy.extraVolumeMounts[0].mountPath=/srv/psl",
+            "policy.extraVolumeMounts[0].readOnly=true");
+        RenderedObject deployment = Single(objects, "Deployment", "policy");
+        Assert.Equal("/srv/psl/public_suffix_list.dat", Env(Container(deployment), "Policy__Dmarc__PublicSuffixListPath"));
+        Assert.Equal("psl-refreshed", Volume(deployment, "psl").GetProperty("persistentVolumeClaim").GetProperty("claimName").GetString());
+
+        ProcessResult both = DeployTools.HelmTemplate("default", "policy.publicSuffixList.path=/srv/psl/list.dat", "policy.publicSuffixList.configMap=psl");
+        Assert.NotEqual(0, both.ExitCode);
+        Assert.Contains("policy.publicSuffixList.configMap and policy.publicSuffixList.path exclude each other", both.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Extra_volumes_and_mounts_reach_every_service()
+    {
+        var sets = new List<string>();
+        foreach (string c in Components)
+        {
+            sets.AddRange([
+                $"{c}.extraVolumes[0].name=corp-ca",
+                $"{c}.extraVolumes[0].configMap.name=corp-ca",
+                $"{c}.extraVolumeMounts[0].name=corp-ca",
+                $"{c}.extraVolumeMounts[0].mountPath=/etc/ssl/certs/corp-ca.pem",
+                $"{c}.extraVolumeMounts[0].subPath=ca.pem",
+                $"{c}.extraVolumeMounts[0].readOnly=true"]);
+        }
+
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("production", [.. sets]);
+        Assert.All(objects, o => Assert.True(o.Schema is not null && o.Errors.Length == 0, $"{o}: {string.Join("; ", o.Errors)}"));
+        foreach (string c in Components)
+        {
+            RenderedObject deployment = Single(objects, "Deployment", c);
+            Assert.Equal("corp-ca", Volume(deployment, "corp-ca").GetProperty("configMap").GetProperty("name").GetString());
+            JsonElement mount = Assert.Single(Container(deployment).GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("name").GetString() == "corp-ca");
+            Assert.Equal("/etc/ssl/certs/corp-ca.pem", mount.GetProperty("mountPath").GetString());
+            Assert.Equal("ca.pem", mount.GetProperty("subPath").GetString());
+            // The chart's own volumes stay.
+            Assert.Contains(Container(deployment).GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("mountPath").GetString() == "/tmp");
+        }
+    }
+
+    [Fact]
+    public void Chart_with_a_maildir_transport_on_emptyDir_fails_to_render()
+    {
+        ProcessResult r = DeployTools.HelmTemplate("default", "delivery.settings.Transports[0].Match=example.test", "delivery.settings.Transports[0].Kind=Maildir");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("delivery.settings.Transports[0] (Match example.test) delivers to a Maildir, but delivery.maildir.existingClaim is empty", r.StdErr, StringComparison.Ordinal);
+
+        // The kind is matched as the service binds it (case-insensitively), and through extraEnv too.
+        ProcessResult lower = DeployTools.HelmTemplate("production", "delivery.settings.Transports[1].Match=archive.example.com", "delivery.settings.Transports[1].Kind=maildir");
+        Assert.NotEqual(0, lower.ExitCode);
+        Assert.Contains("delivery.settings.Transports[1] (Match archive.example.com) delivers to a Maildir", lower.StdErr, StringComparison.Ordinal);
+        ProcessResult env = DeployTools.HelmTemplate("default", "delivery.extraEnv[0].name=Delivery__Transports__0__Kind", "delivery.extraEnv[0].value=Maildir");
+        Assert.NotEqual(0, env.ExitCode);
+        Assert.Contains("delivery.maildir.existingClaim is empty", env.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chart_with_a_maildir_transport_on_a_claim_mounts_it_as_the_data_directory()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default",
+            "delivery.settings.Transports[0].Match=example.test", "delivery.settings.Transports[0].Kind=Maildir", "delivery.maildir.existingClaim=maildir-rwx");
+        Assert.All(objects, o => Assert.True(o.Schema is not null && o.Errors.Length == 0, $"{o}: {string.Join("; ", o.Errors)}"));
+        RenderedObject deployment = Single(objects, "Deployment", "delivery");
+        Assert.Equal("Maildir", ConfigData(objects, "delivery")["Delivery__Transports__0__Kind"]);
+        string dataDirectory = ConfigData(objects, "delivery")["EMAILPIPELINE_DATA"];
+        JsonElement mount = Assert.Single(Container(deployment).GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("mountPath").GetString() == dataDirectory);
+        JsonElement volume = Volume(deployment, mount.GetProperty("name").GetString()!);
+        Assert.Equal("maildir-rwx", volume.GetProperty("persistentVolumeClaim").GetProperty("claimName").GetString());
+        Assert.False(volume.TryGetProperty("emptyDir", out _));
+    }
+
     private static string ChartVersion() =>
         File.ReadLines(Path.Combine(DeployTools.Chart, "Chart.yaml")).Single(l => l.StartsWith("appVersion:", StringComparison.Ordinal)).Split(':', 2)[1].Trim().Trim('"');
 
@@ -433,6 +546,15 @@ public sealed class ChartTests
 
     private static JsonElement Container(RenderedObject deployment) =>
         deployment.Spec.GetProperty("template").GetProperty("spec").GetProperty("containers")[0];
+
+    private static JsonElement Volume(RenderedObject deployment, string name) =>
+        Assert.Single(deployment.Spec.GetProperty("template").GetProperty("spec").GetProperty("volumes").EnumerateArray(),
+            v => v.GetProperty("name").GetString() == name);
+
+    /// <summary>The value of a container's env entry (null: not set).</summary>
+    private static string? Env(JsonElement container, string name) =>
+        container.GetProperty("env").EnumerateArray().Where(e => e.GetProperty("name").GetString() == name)
+            .Select(e => e.GetProperty("value").GetString()).SingleOrDefault();
 
     private static Dictionary<string, string> ConfigData(IReadOnlyList<RenderedObject> objects, string component) =>
         Single(objects, "ConfigMap", component).Object.GetProperty("data").EnumerateObject()

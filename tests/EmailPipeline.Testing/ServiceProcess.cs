@@ -58,6 +58,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {part}"));
     }
 
+    /// <summary>Starts a process the caller described completely (program, directory, environment); its output
+    /// is redirected and kept like <see cref="Start(string, IDictionary{string, string})"/>'s.</summary>
+    public static ServiceProcess Start(ProcessStartInfo startInfo)
+    {
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        startInfo.UseShellExecute = false;
+        return new ServiceProcess(Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {startInfo.FileName}"));
+    }
+
     /// <summary>Polls an HTTP health endpoint until it answers 200.</summary>
     public async Task WaitHealthyAsync(string url, TimeSpan timeout)
     {
@@ -95,7 +105,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     public void Terminate()
     {
         using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        // kill(1) returns at once; the bound only keeps a wedged one from hanging the test (no output is redirected,
+        // so WaitForExit(TimeSpan) has no streams to wait for).
+        if (!kill.WaitForExit(ProcessTree.ExitBound))
+        {
+            kill.Kill();
+            throw new TimeoutException($"kill -TERM {_process.Id} did not return within {ProcessTree.ExitBound}");
+        }
     }
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
@@ -118,16 +134,25 @@ public sealed class ServiceProcess : IAsyncDisposable
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: false);
-            await _process.WaitForExitAsync();
+            if (!await WaitForExitAsync(ProcessTree.ExitBound))
+            {
+                // A child still holds the output pipes (WaitForExitAsync waits for their end too): end the tree.
+                _process.Kill(entireProcessTree: true);
+                if (!await WaitForExitAsync(ProcessTree.ExitBound))
+                {
+                    throw new TimeoutException($"process {_process.Id} still running {ProcessTree.ExitBound} after SIGKILL of its tree");
+                }
+            }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        // Bounded and never throwing: whatever still holds the output pipes after that is left to the OS rather than
+        // hanging the test run.
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await ProcessTree.KillAsync(_process);
         }
 
         _process.Dispose();

@@ -205,11 +205,8 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        // Bounded: an smtp-sink that outlives SIGKILL (or a child holding its output) must not hang the run.
+        await ProcessTree.KillAsync(_process);
 
         _process.Dispose();
         try

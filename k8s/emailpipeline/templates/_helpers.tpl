@@ -165,6 +165,23 @@ readinessProbe:
 {{- if and $i.tls.existingSecret $i.tls.certManager.enabled -}}
 {{- fail "ingress.tls.existingSecret and ingress.tls.certManager.enabled exclude each other." -}}
 {{- end -}}
+{{- $d := .Values.delivery -}}
+{{- if not $d.maildir.existingClaim -}}
+{{- range $n, $t := (dig "Transports" (list) (default dict $d.settings)) -}}
+{{- if and (kindIs "map" $t) (eq (lower (toString (dig "Kind" "" $t))) "maildir") -}}
+{{- fail (printf "delivery.settings.Transports[%d] (Match %s) delivers to a Maildir, but delivery.maildir.existingClaim is empty: the Maildir would be an emptyDir and every message delivered to it would vanish with the pod. Name a PersistentVolumeClaim (ReadWriteMany when Delivery runs more than one pod)." (int $n) (toString (dig "Match" "" $t))) -}}
+{{- end -}}
+{{- end -}}
+{{- range $d.extraEnv -}}
+{{- if and (regexMatch "^Delivery__Transports__[0-9]+__Kind$" (toString .name)) (eq (lower (toString .value)) "maildir") -}}
+{{- fail (printf "delivery.extraEnv %s=%s delivers to a Maildir, but delivery.maildir.existingClaim is empty: the Maildir would be an emptyDir and every message delivered to it would vanish with the pod. Name a PersistentVolumeClaim (ReadWriteMany when Delivery runs more than one pod)." .name .value) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $psl := .Values.policy.publicSuffixList -}}
+{{- if and $psl.configMap $psl.path -}}
+{{- fail "policy.publicSuffixList.configMap and policy.publicSuffixList.path exclude each other." -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "emailpipeline.ingress.terminationGracePeriodSeconds" -}}

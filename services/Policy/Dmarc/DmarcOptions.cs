@@ -7,9 +7,15 @@ public sealed class DmarcOptions : IValidatableObject
 {
     public const string Section = "Policy:Dmarc";
 
-    /// <summary>The Public Suffix List, read once at start (Debian's publicsuffix package by default).</summary>
+    /// <summary>The file name of the Public Suffix List shipped with the service (Dmarc/public_suffix_list.dat).</summary>
+    public const string ShippedFileName = "public_suffix_list.dat";
+
+    /// <summary>
+    /// The Public Suffix List, read once at start: by default the copy shipped next to the assembly; a configured
+    /// path (a fresher, mounted file) replaces it.
+    /// </summary>
     [Required]
-    public string PublicSuffixListPath { get; set; } = "/usr/share/publicsuffix/public_suffix_list.dat";
+    public string PublicSuffixListPath { get; set; } = Path.Combine(AppContext.BaseDirectory, ShippedFileName);
 
     /// <summary>
     /// RFC 7489 §6.6.1 leaves messages with no From: or several From: headers (or one naming several domains) to the
@@ -23,7 +29,7 @@ public sealed class DmarcOptions : IValidatableObject
         if (!File.Exists(PublicSuffixListPath))
         {
             yield return new ValidationResult(
-                $"Policy:Dmarc:PublicSuffixListPath: {PublicSuffixListPath} does not exist (install Debian's publicsuffix package or set the path).",
+                $"Policy:Dmarc:PublicSuffixListPath: {PublicSuffixListPath} does not exist (the default is the list shipped next to the Policy assembly; a configured path must name a readable file).",
                 [nameof(PublicSuffixListPath)]);
         }
     }

@@ -104,10 +104,10 @@ public sealed class DeliveryFixture : IAsyncLifetime
             await _process.DisposeAsync();
         }
 
-        if (_sink is { HasExited: false })
+        if (_sink is not null)
         {
-            _sink.Kill();
-            await _sink.WaitForExitAsync();
+            // Bounded: an smtp-sink that outlives SIGKILL must not hang the run.
+            await ProcessTree.KillAsync(_sink);
         }
 
         _sink?.Dispose();

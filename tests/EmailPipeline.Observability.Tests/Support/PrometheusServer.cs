@@ -165,11 +165,8 @@ public sealed class PrometheusServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
+        // Bounded: a prometheus that outlives SIGKILL (or a child holding its output) must not hang the run.
+        await ProcessTree.KillAsync(_process);
 
         _process.Dispose();
         try

@@ -4,7 +4,7 @@ namespace EmailPipeline.Policy.Tests.Dmarc;
 
 public sealed class PublicSuffixListTests
 {
-    private static readonly Lazy<PublicSuffixList> Debian = new(() => PublicSuffixList.Load(new DmarcOptions().PublicSuffixListPath));
+    private static readonly Lazy<PublicSuffixList> Shipped = new(() => PublicSuffixList.Load(new DmarcOptions().PublicSuffixListPath));
 
     [Theory]
     [InlineData("example.com", "example.com")]
@@ -16,8 +16,8 @@ public sealed class PublicSuffixListTests
     [InlineData("shop.example.com.au", "example.com.au")]
     [InlineData("MAIL.Example.COM.", "example.com")]
     [InlineData("host.unknown-tld-xyz", "host.unknown-tld-xyz")]
-    public void Debians_list_gives_the_organizational_domain(string domain, string expected) =>
-        Assert.Equal(expected, Debian.Value.OrganizationalDomain(domain));
+    public void The_shipped_list_gives_the_organizational_domain(string domain, string expected) =>
+        Assert.Equal(expected, Shipped.Value.OrganizationalDomain(domain));
 
     [Theory]
     [InlineData("a.b.ck", "a.b.ck")]
