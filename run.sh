@@ -57,7 +57,14 @@ for project in services/*/EmailPipeline.*.csproj; do
   out="$dir/bin/Release/net10.0"
   log="data/logs/${name#EmailPipeline.}.log"
   echo "run.sh: starting ${name#EmailPipeline.} (log: $log)"
-  ( cd "$out" && exec dotnet "$name.dll" ) >"$log" 2>&1 &
+  # The local domains go to Maildir under data/ here; the image ships no Maildir transport (mail written to a pod's
+  # emptyDir would vanish with the pod), so this is run.sh's choice, not a default.
+  if [ "$name" = EmailPipeline.Delivery ]; then
+    ( cd "$out" && Delivery__Transports__0__Match=localhost Delivery__Transports__0__Kind=Maildir \
+        Delivery__Transports__1__Match=example.test Delivery__Transports__1__Kind=Maildir exec dotnet "$name.dll" ) >"$log" 2>&1 &
+  else
+    ( cd "$out" && exec dotnet "$name.dll" ) >"$log" 2>&1 &
+  fi
   pids+=($!)
 done
 

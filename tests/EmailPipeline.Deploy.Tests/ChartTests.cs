@@ -534,6 +534,26 @@ public sealed class ChartTests
         Assert.False(volume.TryGetProperty("emptyDir", out _));
     }
 
+    /// <summary>
+    /// The delivered journal answers a redelivered request after the worker's container restarted, so it lives on the
+    /// pod's own emptyDir (which outlives a container restart), never on the shared Maildir claim where one pod's
+    /// locked file would leave the others without one.
+    /// </summary>
+    [Fact]
+    public void Each_delivery_pod_keeps_its_delivered_journal_on_its_own_volume_even_with_a_shared_claim()
+    {
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default",
+            "delivery.settings.Transports[0].Match=example.test", "delivery.settings.Transports[0].Kind=Maildir", "delivery.maildir.existingClaim=maildir-rwx");
+        RenderedObject deployment = Single(objects, "Deployment", "delivery");
+        JsonElement container = Container(deployment);
+        string journal = container.GetProperty("env").EnumerateArray()
+            .Single(e => e.GetProperty("name").GetString() == "Delivery__JournalPath").GetProperty("value").GetString()!;
+        JsonElement mount = Assert.Single(container.GetProperty("volumeMounts").EnumerateArray(),
+            m => journal.StartsWith(m.GetProperty("mountPath").GetString()! + "/", StringComparison.Ordinal));
+        JsonElement volume = Volume(deployment, mount.GetProperty("name").GetString()!);
+        Assert.True(volume.TryGetProperty("emptyDir", out _), volume.ToString());
+    }
+
     private static string ChartVersion() =>
         File.ReadLines(Path.Combine(DeployTools.Chart, "Chart.yaml")).Single(l => l.StartsWith("appVersion:", StringComparison.Ordinal)).Split(':', 2)[1].Trim().Trim('"');
 

@@ -70,15 +70,14 @@ public sealed class ChaosTests(ITestOutputHelper output)
         string summary = $"chaos: {accepted.Count} accepted (250), {refused} refused, {broken} broken sessions; {faults} faults incl. one broker restart; " +
                          $"store: {ledger.Delivered} delivered, {ledger.Bounced} bounced, {ledger.Other} expired/deleted, {ledger.Open.Count} open; " +
                          $"sink: {lost.Length} lost, {duplicates} duplicates ({rate:P2}), {unacknowledged} delivered whose 250 the client never saw; {sw.Elapsed.TotalSeconds:F0}s";
+        // Only through the test output: in an xunit v3 test process standard output carries the runner's protocol.
         output.WriteLine(summary);
-        Console.WriteLine(summary);
         foreach (var dup in sink.Messages.Where(m => m.QueueId is not null && atSink.GetValueOrDefault(m.QueueId) > 1).GroupBy(m => m.QueueId!))
         {
             DateTime second = dup.Select(m => m.ReceivedAtUtc).Order().Skip(1).First();
             var fault = _faultLog.LastOrDefault(f => f.At <= second);
             string line = $"chaos duplicate {dup.Key}: {dup.Count()} copies, the second {(second - fault.At).TotalSeconds:F1}s after the {fault.Victim ?? "no"} fault";
             output.WriteLine(line);
-            Console.WriteLine(line);
         }
 
         Assert.True(ledger.Open.Count == 0, $"recipients not final: {string.Join("; ", ledger.Open.Take(10))}\n{Tail(pipeline)}");

@@ -114,8 +114,7 @@ public abstract class LargeQueueListing : IAsyncLifetime
 
         foreach (string line in timings)
         {
-            TestContext.Current.TestOutputHelper?.WriteLine(line);
-            Console.WriteLine($"[{GetType().Name}] {line}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"[{GetType().Name}] {line}");
         }
     }
 }
