@@ -56,7 +56,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         loadDone.Cancel();
         int faults = await chaos;
         Assert.True(accepted.Count >= MinimumAccepted, $"only {accepted.Count} messages accepted under faults\n{Tail(pipeline)}");
-        Assert.True(faults >= Faults, $"only {faults} faults injected");
+        Assert.True(faults >= Faults, $"only {faults} faults injected\n{Tail(pipeline)}");
 
         Ledger ledger = await WaitAllFinalAsync(pipeline, accepted, accepted.Count, TimeSpan.FromMinutes(4));
         await sink.WaitUntilAsync(s => accepted.All(s.QueueIds.Contains), TimeSpan.FromSeconds(30));
@@ -153,14 +153,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         // A restart that died because its process was killed while starting is fine; its successor is what counts.
-        static async Task Settled(Task restart)
+        async Task Settled(Task restart)
         {
+            var waited = Stopwatch.StartNew();
             try
             {
                 await restart.WaitAsync(TimeSpan.FromSeconds(90));
             }
             catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
             {
+                string text = ex.Message.Length > 3000 ? ex.Message[..1000] + "\n...\n" + ex.Message[^2000..] : ex.Message;
+                output.WriteLine($"{sw.Elapsed.TotalSeconds:F0}s: a restart did not come up ({waited.Elapsed.TotalSeconds:F0}s waited): {text}");
             }
         }
     }
