@@ -30,6 +30,7 @@ public static class RemoteFailure
         {
             _ when IsNoAnswer(ex) => ("4.4.1", $"no answer from {host} {stage}: {what}"),
             UnreadableReplyException => ("4.5.0", $"{host} sent a reply that cannot be parsed {stage}: {ex.Message}"),
+            UnexpectedReplyException => ("4.5.0", $"{host} gave an unexpected reply {stage}: {ex.Message}"),
             SmtpProtocolException p when p.InnerException is null && !p.Message.Contains("disconnect", StringComparison.OrdinalIgnoreCase) =>
                 ("4.5.0", $"{host} sent a reply that cannot be parsed {stage}: {ex.Message}"),
             SmtpCommandException c => ("4.5.0", $"{host} gave an unexpected reply {stage}: {(int)c.StatusCode} {c.Message}"),
@@ -39,7 +40,7 @@ public static class RemoteFailure
         };
     }
 
-    /// <summary>A command timeout (MailKit's <c>Timeout</c>, our LMTP command timeout) rather than a broken connection.</summary>
+    /// <summary>A command timeout (our SMTP and LMTP clients' command timeout) rather than a broken connection.</summary>
     public static bool IsNoAnswer(Exception ex) => ex switch
     {
         TimeoutException or OperationCanceledException => true,

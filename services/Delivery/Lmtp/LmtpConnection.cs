@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Smtp;
 
 namespace EmailPipeline.Delivery.Lmtp;
 
@@ -30,32 +30,9 @@ public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAs
         await _stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the message with leading dots doubled and the terminating CRLF.CRLF.</summary>
-    public async Task WriteDataAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        var output = new ArrayBufferWriter<byte>(content.Length + 64);
-        ReadOnlySpan<byte> span = content.Span;
-        bool lineStart = true;
-        for (int i = 0; i < span.Length; i++)
-        {
-            if (lineStart && span[i] == (byte)'.')
-            {
-                output.Write("."u8);
-            }
-
-            output.GetSpan(1)[0] = span[i];
-            output.Advance(1);
-            lineStart = span[i] == (byte)'\n' && i > 0 && span[i - 1] == (byte)'\r';
-        }
-
-        if (!span.EndsWith("\r\n"u8))
-        {
-            output.Write("\r\n"u8);
-        }
-
-        output.Write(".\r\n"u8);
-        await WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Sends the message with leading dots doubled and the terminating CRLF.CRLF (<see cref="DotStuffing"/>).</summary>
+    public Task WriteDataAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+        WriteAsync(DotStuffing.Encode(content.Span), cancellationToken);
 
     public async Task<LmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
     {
