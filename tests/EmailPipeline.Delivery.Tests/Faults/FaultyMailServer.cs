@@ -9,8 +9,9 @@ namespace EmailPipeline.Delivery.Tests.Faults;
 /// A loopback SMTP (or LMTP) peer that misbehaves on cue. Every command line, the greeting ("&lt;greeting&gt;") and the
 /// end of data (".", for LMTP ". address" once per accepted recipient) goes through <see cref="On"/>; it returns
 /// the reply to send (several lines joined by CRLF, or any garbage), <see cref="Drop"/> to close the connection,
-/// <see cref="Silent"/> to never answer, or null for an ordinary server's reply. No PIPELINING, so each command
-/// meets its own reply.
+/// <see cref="Silent"/> to never answer, or null for an ordinary server's reply. No PIPELINING unless asked for
+/// (then the replies still go one by one, in order). Reads bytes, not text: <see cref="Data"/> holds each message
+/// exactly as it arrived, un-dot-stuffed (DATA) or as the BDAT chunks carried it.
 /// </summary>
 internal sealed class FaultyMailServer : IAsyncDisposable
 {
@@ -24,10 +25,11 @@ internal sealed class FaultyMailServer : IAsyncDisposable
     private readonly string _extensions;
     private int _connections;
 
-    public FaultyMailServer(bool lmtp = false, bool auth = false, bool startTls = false)
+    public FaultyMailServer(bool lmtp = false, bool auth = false, bool startTls = false, bool eightBitMime = true, bool chunking = false, bool pipelining = false)
     {
         _lmtp = lmtp;
-        _extensions = "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n" + (auth ? "250-AUTH PLAIN LOGIN\r\n" : "") + (startTls ? "250-STARTTLS\r\n" : "") + "250 SMTPUTF8";
+        _extensions = (eightBitMime ? "250-8BITMIME\r\n" : "") + "250-ENHANCEDSTATUSCODES\r\n" + (auth ? "250-AUTH PLAIN LOGIN\r\n" : "") + (startTls ? "250-STARTTLS\r\n" : "")
+            + (chunking ? "250-CHUNKING\r\n250-BINARYMIME\r\n" : "") + (pipelining ? "250-PIPELINING\r\n" : "") + "250 SMTPUTF8";
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accept = AcceptAsync();
@@ -44,6 +46,12 @@ internal sealed class FaultyMailServer : IAsyncDisposable
 
     /// <summary>Messages whose data arrived complete (up to the final dot), whatever was answered to them.</summary>
     public ConcurrentQueue<string> Messages { get; } = new();
+
+    /// <summary>The content of each message whose data arrived complete, byte for byte (dot-stuffing undone).</summary>
+    public ConcurrentQueue<byte[]> Data { get; } = new();
+
+    /// <summary>Each BDAT command seen (the chunk is in <see cref="Data"/> when it was the LAST).</summary>
+    public ConcurrentQueue<string> BdatCommands { get; } = new();
 
     /// <summary>Sessions still open: how many client connections the server has not seen closed yet.</summary>
     public int OpenSessions => Volatile.Read(ref _open);
@@ -82,7 +90,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         NetworkStream stream = client.GetStream();
-        using var reader = new StreamReader(stream, Encoding.UTF8, false, 4096, leaveOpen: true);
+        var reader = new ByteReader(stream);
         try
         {
             if (!await AnswerAsync(stream, reader, On?.Invoke("<greeting>") ?? (_lmtp ? "220 faulty.test LMTP" : "220 faulty.test ESMTP"), timeout.Token))
@@ -91,6 +99,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
             }
 
             var accepted = new List<string>();
+            var chunks = new MemoryStream();
             while (true)
             {
                 string? line = await reader.ReadLineAsync(timeout.Token);
@@ -111,11 +120,30 @@ internal sealed class FaultyMailServer : IAsyncDisposable
                     "DATA" => "354 End data with <CR><LF>.<CR><LF>",
                     "QUIT" => "221 2.0.0 Bye",
                     "RSET" or "NOOP" => "250 2.0.0 Ok",
+                    "BDAT" => "250 2.0.0 Ok: queued as FAULTY1",
                     _ => "502 5.5.2 Command not recognized",
                 };
                 if (verb == "MAIL")
                 {
                     accepted.Clear();
+                }
+
+                if (verb == "BDAT")
+                {
+                    // RFC 3030: "BDAT size [LAST]", then exactly size octets.
+                    BdatCommands.Enqueue(line);
+                    string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    chunks.Write(await reader.ReadExactlyAsync(int.Parse(words[1], System.Globalization.CultureInfo.InvariantCulture), timeout.Token));
+                    if (words.Length > 2 && words[2].Equals("LAST", StringComparison.OrdinalIgnoreCase))
+                    {
+                        Data.Enqueue(chunks.ToArray());
+                        Messages.Enqueue(Encoding.UTF8.GetString(chunks.ToArray()));
+                        chunks.SetLength(0);
+                    }
+                    else
+                    {
+                        reply = "250 2.0.0 chunk received";
+                    }
                 }
 
                 string? scripted = On?.Invoke(line);
@@ -137,19 +165,14 @@ internal sealed class FaultyMailServer : IAsyncDisposable
 
                 if (verb == "DATA" && (scripted ?? reply).StartsWith("354", StringComparison.Ordinal))
                 {
-                    var data = new StringBuilder();
-                    string? d;
-                    while ((d = await reader.ReadLineAsync(timeout.Token)) is not null && d != ".")
-                    {
-                        data.Append(d).Append("\r\n");
-                    }
-
-                    if (d is null)
+                    byte[]? data = await reader.ReadDataAsync(timeout.Token);
+                    if (data is null)
                     {
                         return;
                     }
 
-                    Messages.Enqueue(data.ToString());
+                    Data.Enqueue(data);
+                    Messages.Enqueue(Encoding.UTF8.GetString(data));
                     foreach (string address in _lmtp ? accepted : [""])
                     {
                         string key = _lmtp ? ". " + address : ".";
@@ -172,7 +195,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="reply"/>, or acts it out; false when the session is to end.</summary>
-    private static async Task<bool> AnswerAsync(NetworkStream stream, StreamReader reader, string reply, CancellationToken ct)
+    private static async Task<bool> AnswerAsync(NetworkStream stream, ByteReader reader, string reply, CancellationToken ct)
     {
         switch (reply)
         {
@@ -188,6 +211,87 @@ internal sealed class FaultyMailServer : IAsyncDisposable
             default:
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), ct);
                 return true;
+        }
+    }
+
+    /// <summary>Lines and data as bytes: a line is what ends with LF (its CR and LF stripped for commands).</summary>
+    private sealed class ByteReader(NetworkStream stream)
+    {
+        private readonly byte[] _buffer = new byte[256 * 1024];
+        private int _start;
+        private int _end;
+
+        /// <summary>A command line without its line ending (UTF-8), or null at end of stream.</summary>
+        public async Task<string?> ReadLineAsync(CancellationToken ct)
+        {
+            byte[]? line = await ReadRawLineAsync(ct);
+            return line is null ? null : Encoding.UTF8.GetString(line).TrimEnd('\r', '\n');
+        }
+
+        /// <summary>DATA up to CRLF.CRLF with the leading dots undone, or null when the connection closed first.</summary>
+        public async Task<byte[]?> ReadDataAsync(CancellationToken ct)
+        {
+            using var data = new MemoryStream();
+            while (true)
+            {
+                byte[]? line = await ReadRawLineAsync(ct);
+                if (line is null)
+                {
+                    return null;
+                }
+
+                if (line.AsSpan().SequenceEqual(".\r\n"u8))
+                {
+                    return data.ToArray();
+                }
+
+                int skip = line.Length > 1 && line[0] == (byte)'.' ? 1 : 0;
+                data.Write(line, skip, line.Length - skip);
+            }
+        }
+
+        public async Task<byte[]> ReadExactlyAsync(int count, CancellationToken ct)
+        {
+            var result = new byte[count];
+            int have = Math.Min(count, _end - _start);
+            _buffer.AsSpan(_start, have).CopyTo(result);
+            _start += have;
+            await stream.ReadExactlyAsync(result.AsMemory(have), ct);
+            return result;
+        }
+
+        private async Task<byte[]?> ReadRawLineAsync(CancellationToken ct)
+        {
+            while (true)
+            {
+                int lf = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
+                if (lf >= 0)
+                {
+                    byte[] line = _buffer.AsSpan(_start, lf + 1).ToArray();
+                    _start += lf + 1;
+                    return line;
+                }
+
+                if (_start > 0)
+                {
+                    Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                    _end -= _start;
+                    _start = 0;
+                }
+
+                if (_end == _buffer.Length)
+                {
+                    throw new IOException("line longer than 256 KiB");
+                }
+
+                int n = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
+                if (n == 0)
+                {
+                    return null;
+                }
+
+                _end += n;
+            }
         }
     }
 }
