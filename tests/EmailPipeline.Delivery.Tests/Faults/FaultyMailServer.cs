@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace EmailPipeline.Delivery.Tests.Faults;
@@ -22,12 +25,14 @@ internal sealed class FaultyMailServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accept;
     private readonly bool _lmtp;
+    private readonly bool _startTls;
     private readonly string _extensions;
     private int _connections;
 
     public FaultyMailServer(bool lmtp = false, bool auth = false, bool startTls = false, bool eightBitMime = true, bool chunking = false, bool pipelining = false)
     {
         _lmtp = lmtp;
+        _startTls = startTls;
         _extensions = (eightBitMime ? "250-8BITMIME\r\n" : "") + "250-ENHANCEDSTATUSCODES\r\n" + (auth ? "250-AUTH PLAIN LOGIN\r\n" : "") + (startTls ? "250-STARTTLS\r\n" : "")
             + (chunking ? "250-CHUNKING\r\n250-BINARYMIME\r\n" : "") + (pipelining ? "250-PIPELINING\r\n" : "") + "250 SMTPUTF8";
         _listener.Start();
@@ -40,6 +45,12 @@ internal sealed class FaultyMailServer : IAsyncDisposable
     public Func<string, string?>? On { get; set; }
 
     public int Connections => Volatile.Read(ref _connections);
+
+    /// <summary>Sessions that completed a TLS handshake after STARTTLS.</summary>
+    public int TlsSessions => Volatile.Read(ref _tlsSessions);
+
+    private const string TlsReady = "220 2.0.0 Ready to start TLS";
+    private int _tlsSessions;
 
     /// <summary>Every line the client sent outside DATA, in order (AUTH lines included: test secrets only).</summary>
     public ConcurrentQueue<string> Commands { get; } = new();
@@ -89,7 +100,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
         using var _ = client;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        NetworkStream stream = client.GetStream();
+        Stream stream = client.GetStream();
         var reader = new ByteReader(stream);
         try
         {
@@ -119,6 +130,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
                     "RCPT" => "250 2.1.5 Ok",
                     "DATA" => "354 End data with <CR><LF>.<CR><LF>",
                     "QUIT" => "221 2.0.0 Bye",
+                    "STAR" when _startTls && line.Equals("STARTTLS", StringComparison.OrdinalIgnoreCase) => TlsReady,
                     "RSET" or "NOOP" => "250 2.0.0 Ok",
                     "BDAT" => "250 2.0.0 Ok: queued as FAULTY1",
                     _ => "502 5.5.2 Command not recognized",
@@ -163,6 +175,17 @@ internal sealed class FaultyMailServer : IAsyncDisposable
                     return;
                 }
 
+                if ((scripted ?? reply) == TlsReady)
+                {
+                    // A real handshake with a throwaway certificate; the session starts over inside TLS.
+                    var tls = new SslStream(stream);
+                    using X509Certificate2 certificate = SelfSigned();
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token);
+                    stream = tls;
+                    reader.Stream = tls;
+                    Interlocked.Increment(ref _tlsSessions);
+                }
+
                 if (verb == "DATA" && (scripted ?? reply).StartsWith("354", StringComparison.Ordinal))
                 {
                     byte[]? data = await reader.ReadDataAsync(timeout.Token);
@@ -195,7 +218,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
     }
 
     /// <summary>Sends <paramref name="reply"/>, or acts it out; false when the session is to end.</summary>
-    private static async Task<bool> AnswerAsync(NetworkStream stream, ByteReader reader, string reply, CancellationToken ct)
+    private static async Task<bool> AnswerAsync(Stream stream, ByteReader reader, string reply, CancellationToken ct)
     {
         switch (reply)
         {
@@ -214,9 +237,18 @@ internal sealed class FaultyMailServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Lines and data as bytes: a line is what ends with LF (its CR and LF stripped for commands).</summary>
-    private sealed class ByteReader(NetworkStream stream)
+    private static X509Certificate2 SelfSigned()
     {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=faulty.test", key, HashAlgorithmName.SHA256);
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
+    }
+
+    /// <summary>Lines and data as bytes: a line is what ends with LF (its CR and LF stripped for commands).</summary>
+    private sealed class ByteReader(Stream stream)
+    {
+        public Stream Stream { get; set; } = stream;
+
         private readonly byte[] _buffer = new byte[256 * 1024];
         private int _start;
         private int _end;
@@ -256,7 +288,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
             int have = Math.Min(count, _end - _start);
             _buffer.AsSpan(_start, have).CopyTo(result);
             _start += have;
-            await stream.ReadExactlyAsync(result.AsMemory(have), ct);
+            await Stream.ReadExactlyAsync(result.AsMemory(have), ct);
             return result;
         }
 
@@ -284,7 +316,7 @@ internal sealed class FaultyMailServer : IAsyncDisposable
                     throw new IOException("line longer than 256 KiB");
                 }
 
-                int n = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
+                int n = await Stream.ReadAsync(_buffer.AsMemory(_end), ct);
                 if (n == 0)
                 {
                     return null;

@@ -110,6 +110,23 @@ public sealed class HostileMimeRelayTests : IDisposable
     }
 
     [Fact]
+    public async Task Starttls_and_relay_auth_then_the_bytes_unchanged_and_the_session_reused()
+    {
+        await using var server = new FaultyMailServer(auth: true, startTls: true);
+        await using var harness = new DeliveryHarness(server.Port, username: "relay-user", requireTls: true);
+        DeliveryRequested request = Request("padded boundary lines", "relay.test");
+
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single((await harness.AttemptAsync(request)).Outcomes).Outcome);
+        Assert.Equal(DeliveryOutcome.Delivered, Assert.Single((await harness.AttemptAsync(Request("lines starting with dots", "relay.test"))).Outcomes).Outcome);
+
+        Assert.Equal(1, server.TlsSessions);
+        Assert.Equal(1, server.Connections);
+        AssertSameBytes(request.Content, server.Data.First());
+        Assert.Equal(["EHLO", "STARTTLS", "EHLO", "AUTH", "MAIL", "RCPT", "DATA", "NOOP", "MAIL", "RCPT", "DATA"], server.Commands.Select(c => c.Split(' ')[0]));
+        Assert.Equal("AUTH PLAIN " + Convert.ToBase64String("\0relay-user\0secret"u8), server.Commands.Single(c => c.StartsWith("AUTH", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Content_without_a_final_CRLF_goes_exactly_with_BDAT_to_a_peer_with_CHUNKING()
     {
         await using var server = new FaultyMailServer(chunking: true);
