@@ -7,8 +7,8 @@ namespace EmailPipeline.Delivery.Lmtp;
 
 /// <summary>
 /// The wire side of an LMTP session (RFC 2033): commands out, multi-line replies in, DATA dot-stuffed.
-/// MailKit has no LMTP client, and LMTP's one difference (a reply per accepted recipient after DATA) is
-/// small enough to write here.
+/// Our own, like the SMTP client (<see cref="OutboundSmtpClient"/>); LMTP's one difference from SMTP (a reply per
+/// accepted recipient after DATA) is small.
 /// </summary>
 public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAsyncDisposable
 {
