@@ -169,9 +169,9 @@ public sealed class ConnectionReuseTests
     [Fact]
     public void Eight_bit_detection_looks_at_the_body_only()
     {
-        Assert.True(SmtpDelivery.HasEightBitBody(Encoding.UTF8.GetBytes("Subject: x\r\n\r\nGr\u00fc\u00dfe")));
-        Assert.False(SmtpDelivery.HasEightBitBody(Encoding.UTF8.GetBytes("Subject: Gr\u00fc\u00dfe\r\n\r\nplain")));
-        Assert.False(SmtpDelivery.HasEightBitBody(Encoding.UTF8.GetBytes("Subject: x\r\n\r\nplain")));
+        Assert.True(SmtpBodyPlan.HasEightBitBody(Encoding.UTF8.GetBytes("Subject: x\r\n\r\nGr\u00fc\u00dfe")));
+        Assert.False(SmtpBodyPlan.HasEightBitBody(Encoding.UTF8.GetBytes("Subject: Gr\u00fc\u00dfe\r\n\r\nplain")));
+        Assert.False(SmtpBodyPlan.HasEightBitBody(Encoding.UTF8.GetBytes("Subject: x\r\n\r\nplain")));
     }
 
     private static string Text(byte[] message)

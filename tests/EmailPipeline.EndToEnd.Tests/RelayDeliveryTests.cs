@@ -90,6 +90,37 @@ public sealed class RelayDeliveryTests(PeerPipelineFixture f)
         Assert.Single(f.Sink.Messages(), m => m.Recipients.Any(r => r.Contains(id, StringComparison.Ordinal)));
     }
 
+    /// <summary>Issue 11: MIME that parsers "repair" (bodies are CRLF text, dot-stuffed by SmtpSubmission).</summary>
+    public static TheoryData<string, string, bool> HostileMime => new()
+    {
+        { "padded boundaries", "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1 \t \r\nContent-Type: text/plain\r\n\r\none\r\n--b1--  \t\r\n", false },
+        { "part without a blank line", "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b2\r\n\r\n--b2\r\nContent-Type: text/plain\r\n--b2--\r\n", false },
+        { "header-only", "X-Only: headers\r\n", false },
+        { "no closing delimiter", "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b3\r\n\r\n--b3\r\nContent-Type: text/plain\r\n\r\ncut short\r\n", false },
+        { "dot lines", "X-Dots: yes\r\n\r\n.\r\n..\r\n.lead\r\n.\r\n", false },
+        { "undeclared 8-bit", "X-Raw: yes\r\n\r\nGr\u00fc\u00dfe aus K\u00f6ln\r\n", true },
+        { "long lines", "X-Long: " + new string('h', 980) + "\r\n\r\n" + new string('x', 998) + "\r\n." + new string('y', 996) + "\r\n", false },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileMime))]
+    public async Task Hostile_mime_reaches_an_smtp_peer_byte_for_byte_below_one_received_header(string name, string rest, bool eightBit)
+    {
+        string id = TestIds.New();
+        string rcpt = $"mime-{id}@peer.test";
+        string message = $"From: <sender@remote.test>\r\nSubject: {name} {id}\r\n" + rest;
+        string qid = await SmtpSubmission.SendAsync(f.Pipeline.SmtpPort, "<sender@remote.test>" + (eightBit ? " BODY=8BITMIME" : ""), [$"<{rcpt}>"], message);
+
+        ScriptedTransaction t = await WaitAsync(() => f.Peer.Find(rcpt));
+        (string received, byte[] relayed) = SplitFirstHeader(t.Data, "\r\n");
+        Assert.StartsWith("Received: from ", received, StringComparison.Ordinal);
+        Assert.Equal(Encoding.UTF8.GetBytes(message), relayed);
+        Assert.Equal(eightBit, t.MailCommand.Contains(" BODY=8BITMIME", StringComparison.Ordinal));
+
+        StoredView view = await f.Store.WaitFinalAsync(qid, Patience, f.Output);
+        Assert.Equal("Delivered", view.Message.Recipient(rcpt).State);
+    }
+
     private async Task<(byte[] Sent, string QueueId)> SwaksAsync(string from, string to, string wire)
     {
         string file = Path.Combine(f.Pipeline.DataDirectory, $"{Guid.NewGuid():N}.eml");

@@ -6,7 +6,7 @@ namespace EmailPipeline.Delivery.Delivering;
 
 /// <summary>
 /// Opens a TCP connection to a route host: its addresses come from our resolver (so the configured DNS
-/// servers decide, not the system's), tried in turn. MailKit then runs SMTP over the connected socket.
+/// servers decide, not the system's), tried in turn. Our SMTP and LMTP clients then run over the connected socket.
 /// </summary>
 public sealed class HostConnector(IMxResolver resolver)
 {

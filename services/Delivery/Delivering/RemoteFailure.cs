@@ -1,13 +1,11 @@
 using System.Net.Sockets;
-using MailKit;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 
 namespace EmailPipeline.Delivery.Delivering;
 
 /// <summary>
 /// What the peer or the network can do to a session — drop it, stop answering, send a reply that cannot be
-/// parsed, fail a TLS handshake or a SASL exchange — and the enhanced status each one defers with. Such a failure
+/// parsed or out of step, fail a TLS handshake — and the enhanced status each one defers with (a refused AUTH is a
+/// reply, deferred 4.7.8 by SmtpDelivery). Such a failure
 /// is always an outcome (Deferred), never an exception out of the delivery: an exception would send the request
 /// to the error queue, where its recipients wait for an operator.
 /// </summary>
@@ -15,13 +13,12 @@ public static class RemoteFailure
 {
     /// <summary>Whether <paramref name="ex"/> is the remote side's or the network's doing (not a bug of ours, not our cancellation).</summary>
     public static bool IsRemote(Exception ex) =>
-        ex is IOException or SocketException or TimeoutException or ProtocolException or CommandException or ServiceNotConnectedException
-            or SslHandshakeException or System.Security.Authentication.AuthenticationException or MailKit.Security.AuthenticationException or SaslException;
+        ex is IOException or SocketException or TimeoutException or System.Security.Authentication.AuthenticationException;
 
     /// <summary>
     /// The enhanced status and diagnostic for a remote failure at <paramref name="stage"/> ("during AUTH"): 4.4.1 no
     /// answer (a command timeout), 4.5.0 a reply that cannot be parsed (RFC 3463 "other or undefined protocol
-    /// status"), 4.7.5 a TLS failure, 4.7.8 a SASL failure, otherwise 4.4.2 (bad connection: dropped or reset).
+    /// status") or one of the wrong class, 4.7.5 a TLS failure, otherwise 4.4.2 (bad connection: dropped or reset).
     /// </summary>
     public static (string Status, string Diagnostic) Describe(Exception ex, string host, string stage)
     {
@@ -30,16 +27,13 @@ public static class RemoteFailure
         {
             _ when IsNoAnswer(ex) => ("4.4.1", $"no answer from {host} {stage}: {what}"),
             UnreadableReplyException => ("4.5.0", $"{host} sent a reply that cannot be parsed {stage}: {ex.Message}"),
-            SmtpProtocolException p when p.InnerException is null && !p.Message.Contains("disconnect", StringComparison.OrdinalIgnoreCase) =>
-                ("4.5.0", $"{host} sent a reply that cannot be parsed {stage}: {ex.Message}"),
-            SmtpCommandException c => ("4.5.0", $"{host} gave an unexpected reply {stage}: {(int)c.StatusCode} {c.Message}"),
-            SslHandshakeException or System.Security.Authentication.AuthenticationException => ("4.7.5", $"TLS with {host} failed {stage}: {what}"),
-            MailKit.Security.AuthenticationException or SaslException => ("4.7.8", $"authentication to {host} failed {stage}: {ex.Message}"),
+            UnexpectedReplyException => ("4.5.0", $"{host} gave an unexpected reply {stage}: {ex.Message}"),
+            System.Security.Authentication.AuthenticationException => ("4.7.5", $"TLS with {host} failed {stage}: {what}"),
             _ => ("4.4.2", $"connection to {host} lost {stage}: {what}"),
         };
     }
 
-    /// <summary>A command timeout (MailKit's <c>Timeout</c>, our LMTP command timeout) rather than a broken connection.</summary>
+    /// <summary>A command timeout (our SMTP and LMTP clients' command timeout) rather than a broken connection.</summary>
     public static bool IsNoAnswer(Exception ex) => ex switch
     {
         TimeoutException or OperationCanceledException => true,

@@ -1,14 +1,14 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using EmailPipeline.Delivery.Delivering;
+using EmailPipeline.Delivery.Smtp;
 
 namespace EmailPipeline.Delivery.Lmtp;
 
 /// <summary>
 /// The wire side of an LMTP session (RFC 2033): commands out, multi-line replies in, DATA dot-stuffed.
-/// MailKit has no LMTP client, and LMTP's one difference (a reply per accepted recipient after DATA) is
-/// small enough to write here.
+/// Our own, like the SMTP client (<see cref="OutboundSmtpClient"/>); LMTP's one difference from SMTP (a reply per
+/// accepted recipient after DATA) is small.
 /// </summary>
 public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAsyncDisposable
 {
@@ -30,32 +30,9 @@ public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAs
         await _stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the message with leading dots doubled and the terminating CRLF.CRLF.</summary>
-    public async Task WriteDataAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        var output = new ArrayBufferWriter<byte>(content.Length + 64);
-        ReadOnlySpan<byte> span = content.Span;
-        bool lineStart = true;
-        for (int i = 0; i < span.Length; i++)
-        {
-            if (lineStart && span[i] == (byte)'.')
-            {
-                output.Write("."u8);
-            }
-
-            output.GetSpan(1)[0] = span[i];
-            output.Advance(1);
-            lineStart = span[i] == (byte)'\n' && i > 0 && span[i - 1] == (byte)'\r';
-        }
-
-        if (!span.EndsWith("\r\n"u8))
-        {
-            output.Write("\r\n"u8);
-        }
-
-        output.Write(".\r\n"u8);
-        await WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-    }
+    /// <summary>Sends the message with leading dots doubled and the terminating CRLF.CRLF (<see cref="DotStuffing"/>).</summary>
+    public Task WriteDataAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
+        WriteAsync(DotStuffing.Encode(content.Span), cancellationToken);
 
     public async Task<LmtpReply> ReadReplyAsync(CancellationToken cancellationToken)
     {

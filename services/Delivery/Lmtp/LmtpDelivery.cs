@@ -4,6 +4,7 @@ using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Delivering;
 using EmailPipeline.Delivery.Journal;
 using EmailPipeline.Delivery.Routing;
+using EmailPipeline.Delivery.Smtp;
 using EmailPipeline.Delivery.Telemetry;
 using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
@@ -48,7 +49,8 @@ public sealed class LmtpDelivery(
             try
             {
                 string mail = $"MAIL FROM:<{request.Sender}>"
-                    + (request.Body == BodyType.EightBitMime ? " BODY=8BITMIME" : "")
+                    // RFC 6152 §3: the parameter describes the content as it is, declared or not (as for SMTP).
+                    + (request.Body != BodyType.SevenBit || SmtpBodyPlan.HasEightBitBody(request.Content) ? " BODY=8BITMIME" : "")
                     + (request.SmtpUtf8 ? " SMTPUTF8" : "");
                 LmtpReply reply = await connection.CommandAsync(mail, cancellationToken).ConfigureAwait(false);
                 if (!reply.IsPositive)

@@ -1,8 +1,6 @@
 using EmailPipeline.Delivery.Configuration;
 using EmailPipeline.Delivery.Delivering;
 using EmailPipeline.Delivery.Routing;
-using MailKit;
-using MailKit.Net.Smtp;
 using Microsoft.Extensions.Options;
 
 namespace EmailPipeline.Delivery.Smtp;
@@ -22,11 +20,11 @@ public sealed record SmtpPoolKey(string Host, int Port, bool RequireTls, string?
 }
 
 /// <summary>One SMTP session, owned by exactly one attempt at a time (taken out of the pool while in use).</summary>
-public sealed class SmtpSession(SmtpPoolKey key, DeliverySmtpClient client)
+public sealed class SmtpSession(SmtpPoolKey key, OutboundSmtpClient client)
 {
     public SmtpPoolKey Key { get; } = key;
 
-    public DeliverySmtpClient Client { get; } = client;
+    public OutboundSmtpClient Client { get; } = client;
 
     /// <summary>Messages sent (transactions completed) over this session.</summary>
     public int Messages { get; set; }
@@ -150,13 +148,13 @@ public sealed class SmtpConnectionPool : IAsyncDisposable
     /// <summary>Ends a session politely: QUIT (bounded to 5 s), then dispose.</summary>
     public static async Task CloseAsync(SmtpSession session)
     {
-        SmtpClient client = session.Client;
+        OutboundSmtpClient client = session.Client;
         try
         {
             if (client.IsConnected)
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await client.DisconnectAsync(quit: true, timeout.Token).ConfigureAwait(false);
+                await client.QuitAsync(timeout.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (RemoteFailure.IsRemote(ex) || ex is OperationCanceledException or ObjectDisposedException)
