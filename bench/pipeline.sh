@@ -17,7 +17,8 @@ PF_PORT=${PF_PORT:-23525} SINK_PORT=${SINK_PORT:-23526}
 VHOST=emailpipeline-bench-e2e
 OUT=$ROOT/bench/.out/pipeline
 DUMP=$OUT/dump
-RES=$ROOT/bench/results
+# A run writes only under the ignored bench/.out/; a result worth keeping is copied to bench/results/ deliberately.
+RES=$ROOT/bench/.out/results
 mkdir -p "$OUT" "$RES"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -87,7 +88,8 @@ for i in $(seq 0 $((WORKERS - 1))); do
   start_service Delivery "delivery$i" "http://127.0.0.1:$((DELIVERY_HTTP + i))/health/ready" \
     Delivery__HeloName=mx.bench.test Delivery__HttpUrl=http://127.0.0.1:$((DELIVERY_HTTP + i)) \
     Delivery__Transports__0__Match=sink.test Delivery__Transports__0__Kind=Smtp \
-    Delivery__Transports__0__Host=127.0.0.1 Delivery__Transports__0__Port=$SINK_PORT
+    Delivery__Transports__0__Host=127.0.0.1 Delivery__Transports__0__Port=$SINK_PORT \
+    Delivery__JournalPath="$OUT/data/delivery$i.journal"
 done
 start_service Ingress ingress "http://127.0.0.1:$OURS_HTTP/health/ready" \
   Ingress__HostName=mx.bench.test Ingress__HttpUrl=http://127.0.0.1:$OURS_HTTP Ingress__RelayDomains__0=sink.test \

@@ -17,7 +17,8 @@ IDLE_SESSIONS=${IDLE_SESSIONS:-10000}
 IDLE_HOLD=${IDLE_HOLD:-20}
 REPEAT=${REPEAT:-$([ $QUICK = 1 ] && echo 1 || echo 3)}              # runs per cell (ours, then Postfix, alternating); the table shows the median
 OUT=$ROOT/bench/.out
-RES=$ROOT/bench/results
+# A run writes only under the ignored bench/.out/; a result worth keeping is copied to bench/results/ deliberately.
+RES=$ROOT/bench/.out/results
 mkdir -p "$OUT" "$RES"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
