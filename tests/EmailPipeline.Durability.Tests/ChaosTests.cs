@@ -5,7 +5,8 @@ using static EmailPipeline.Durability.Tests.Harness;
 namespace EmailPipeline.Durability.Tests;
 
 /// <summary>
-/// The promise under sustained faults, as issue 10 measures it: at least 2,000 messages of 10 KiB over 20 sessions
+/// The promise under sustained faults, as issue 10 measures it: 3,000 messages (the issue asks for at least 2,000; more
+/// messages narrow the spread of a rate whose duplicates come a few per Delivery kill) of 10 KiB over 20 sessions
 /// through Ingress → Policy → Queue → Delivery to a sink that counts each message by the queue id in our Received:
 /// header, while a random service (the sequence is seeded, so every run kills in the same order) is killed with -9
 /// and started again, at least 24 times, with a broker restart (stop_app, start_app) half-way. At the end: no
@@ -15,9 +16,9 @@ namespace EmailPipeline.Durability.Tests;
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
-    private const int MinimumAccepted = 2000;
+    private const int MinimumAccepted = 3000;
     private const int Faults = 24;
-    private const double MaxTolerableDuplicateRate = 0.05;
+    private const double MaxDuplicateRate = 0.004;
 
     private readonly List<(DateTime At, string Victim)> _faultLog = [];
 
@@ -50,7 +51,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         using var loadDone = new CancellationTokenSource();
         Task<int> chaos = Task.Run(() => ChaosAsync(pipeline, sw, loadDone.Token));
-        // Rounds of 250 until 2,000 were accepted; a round in which the ingress was down gets nothing, so the bound is
+        // Rounds of 250 until 3,000 were accepted; a round in which the ingress was down gets nothing, so the bound is
         // time, not rounds.
         for (int round = 0; accepted.Count < MinimumAccepted && sw.Elapsed < TimeSpan.FromMinutes(6); round++)
         {
@@ -97,10 +98,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
 
         Assert.True(ledger.Open.Count == 0, $"recipients not final: {string.Join("; ", ledger.Open.Take(10))}\n{Tail(pipeline)}");
         Assert.True(lost.Length == 0, $"{lost.Length} accepted messages never reached the sink: {string.Join(", ", lost.Take(10))}\n{Tail(pipeline)}");
-        // Issue 10 asks for at most 0.4 %; the Delivery worker's journal of remote acceptances (what closes the window
-        // between a peer's 250 and the acknowledgement of the request) has not landed yet, so the rate is measured and
-        // printed, and only a rate beyond any at-least-once explanation fails the run.
-        Assert.True(rate <= MaxTolerableDuplicateRate, summary);
+        // What remains are deliveries whose final dot the sink had when a Delivery worker was killed, before its reply
+        // was read and journalled: the window every MTA has (RFC 1047). Measured 0.10–0.20 % at 2,000 messages.
+        Assert.True(rate <= MaxDuplicateRate, summary);
     }
 
     /// <summary>
