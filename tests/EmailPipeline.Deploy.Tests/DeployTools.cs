@@ -85,7 +85,8 @@ public static class DeployTools
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
+            // Always a pipe of its own: the test process's standard input carries the runner's acknowledgements.
+            RedirectStandardInput = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Root,
         };
@@ -114,8 +115,9 @@ public static class DeployTools
         if (stdin is not null)
         {
             p.StandardInput.Write(stdin);
-            p.StandardInput.Close();
         }
+
+        p.StandardInput.Close();
 
         if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
         {

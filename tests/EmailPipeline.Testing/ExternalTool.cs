@@ -16,7 +16,8 @@ public static class ExternalTool
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = stdin is not null,
+            // Always a pipe of its own: see ChildProcess.
+            RedirectStandardInput = true,
         };
         foreach (string a in args)
         {
@@ -27,8 +28,9 @@ public static class ExternalTool
         if (stdin is not null)
         {
             await process.StandardInput.WriteAsync(stdin);
-            process.StandardInput.Close();
         }
+
+        process.StandardInput.Close();
 
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();

@@ -50,7 +50,7 @@ public sealed class RabbitVirtualHost : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(psi)!;
+        using var process = ChildProcess.Start(psi);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));

@@ -55,7 +55,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             psi.Environment[key] = value;
         }
 
-        return new ServiceProcess(Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {part}"));
+        return new ServiceProcess(ChildProcess.Start(psi));
     }
 
     /// <summary>Starts a process the caller described completely (program, directory, environment); its output
@@ -65,7 +65,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         startInfo.UseShellExecute = false;
-        return new ServiceProcess(Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {startInfo.FileName}"));
+        return new ServiceProcess(ChildProcess.Start(startInfo));
     }
 
     /// <summary>Polls an HTTP health endpoint until it answers 200.</summary>
@@ -104,7 +104,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>SIGTERM, as Kubernetes and Ctrl-C stop a service.</summary>
     public void Terminate()
     {
-        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        using var kill = ChildProcess.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         // kill(1) returns at once; the bound only keeps a wedged one from hanging the test (no output is redirected,
         // so WaitForExit(TimeSpan) has no streams to wait for).
         if (!kill.WaitForExit(ProcessTree.ExitBound))

@@ -47,7 +47,7 @@ public sealed class SmtpSink : IAsyncDisposable
             psi.ArgumentList.Add(a);
         }
 
-        var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start smtp-sink");
+        var process = ChildProcess.Start(psi);
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();

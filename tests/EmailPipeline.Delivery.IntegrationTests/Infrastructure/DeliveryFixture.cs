@@ -156,7 +156,7 @@ public sealed class DeliveryFixture : IAsyncLifetime
             psi.ArgumentList.Add(a);
         }
 
-        return Process.Start(psi) ?? throw new InvalidOperationException("smtp-sink did not start");
+        return ChildProcess.Start(psi);
     }
 }
 

@@ -259,7 +259,7 @@ public sealed class DeliveryJournalTests : IDisposable
     /// <summary>The file's text read by cat: .NET's own reads take a shared lock the journal's exclusive one refuses.</summary>
     private static string ReadUnlocked(string path)
     {
-        using var cat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true })!;
+        using var cat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("cat", [path]) { RedirectStandardOutput = true, RedirectStandardInput = true })!;
         string text = cat.StandardOutput.ReadToEnd();
         cat.WaitForExit();
         return text;

@@ -99,7 +99,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             psi.ArgumentList.Add(arg);
         }
 
-        var server = new PrometheusServer(Process.Start(psi) ?? throw new InvalidOperationException("prometheus did not start"), port, directory);
+        var server = new PrometheusServer(ChildProcess.Start(psi), port, directory);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
