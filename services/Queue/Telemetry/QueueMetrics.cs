@@ -30,6 +30,8 @@ public sealed class QueueMetrics
         _shaped = meter.CreateCounter<long>("emailpipeline.queue.deliveries.shaped", "{delivery}", "Deliveries held back one delay step by a destination's concurrency or rate limit");
         _unroutable = meter.CreateCounter<long>("emailpipeline.queue.publish.unroutable", "{message}",
             "Publishes the broker returned unroutable (a deleted queue); the input is retried after the topology is declared again");
+        // Exported from the start at 0: the PublishUnroutable alert's increase() needs the series before the first one.
+        _unroutable.Add(0);
         _dsns = meter.CreateCounter<long>("emailpipeline.queue.dsn.sent", "{message}", "DSNs generated, by kind");
         _endToEnd = meter.CreateHistogram<double>("emailpipeline.queue.delivery.latency", "s", "Time from acceptance to delivery of a recipient",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] });
