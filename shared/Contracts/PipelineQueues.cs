@@ -15,6 +15,20 @@ public static class PipelineQueues
     /// <summary>Delivery workers' work queue (<see cref="DeliveryRequested"/>).</summary>
     public const string Delivery = "delivery-requested";
 
+    /// <summary>
+    /// The delivery lane of large messages: a request whose content exceeds <see cref="LargeContentBytes"/> is
+    /// sent here instead of <see cref="Delivery"/>. A worker holds every request it has taken in memory (the broker
+    /// is the spool), so it takes many small ones at once and only as many large ones as its memory allows.
+    /// </summary>
+    public const string DeliveryLarge = "delivery-requested-large";
+
+    /// <summary>Content above this many bytes travels in <see cref="DeliveryLarge"/>. Fixed, not configured: the
+    /// Queue (which sends) and every Delivery worker (which budgets memory by it) must agree.</summary>
+    public const int LargeContentBytes = 1024 * 1024;
+
+    /// <summary>The delivery work queue for content of this size.</summary>
+    public static string DeliveryQueueFor(int contentBytes) => contentBytes > LargeContentBytes ? DeliveryLarge : Delivery;
+
     /// <summary>The Queue service's queue of <see cref="DeliveryAttempted"/> outcomes.</summary>
     public const string DeliveryResults = "queue-delivery-attempted";
 

@@ -83,7 +83,7 @@ public sealed partial class DeclaredQueues(
 public static class DeclaredQueuesExtensions
 {
     /// <summary>Declares these consumer queues at start-up; readiness ("ready" tag) waits for them.</summary>
-    public static IServiceCollection AddDeclaredQueues(this IServiceCollection services, params (string Queue, string MessageExchange)[] queues) =>
+    public static IServiceCollection AddDeclaredQueues(this IServiceCollection services, params (string Queue, string? MessageExchange)[] queues) =>
         services.AddDeclaredTopology(
             string.Join(", ", queues.Select(q => q.Queue)),
             _ => async (channel, ct) =>

@@ -48,20 +48,24 @@ public static class PipelineTopology
     /// Declares a consumer's queue the way MassTransit's receive endpoint does (quorum queue, a fanout
     /// exchange of the same name bound to it, the message-type exchange bound to that), so a publisher can
     /// make sure its messages have somewhere to go before the consumer ever started; and its error queue,
-    /// which must exist before the first message is dead-lettered into it.
+    /// which must exist before the first message is dead-lettered into it. Without a message exchange the queue
+    /// takes only what is sent to it by name (a lane such as <c>delivery-requested-large</c>), never a publish.
     /// </summary>
-    public static async Task DeclareConsumerQueueAsync(IChannel channel, string queue, string messageExchange, CancellationToken cancellationToken)
+    public static async Task DeclareConsumerQueueAsync(IChannel channel, string queue, string? messageExchange, CancellationToken cancellationToken)
     {
         string error = ErrorQueueOf(queue);
         await channel.ExchangeDeclareAsync(error, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(error, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(error, error, routingKey: "", cancellationToken: cancellationToken).ConfigureAwait(false);
 
-        await channel.ExchangeDeclareAsync(messageExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.ExchangeDeclareAsync(queue, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: ConsumerQueueArguments(queue).ToDictionary(a => a.Key, a => (object?)a.Value), cancellationToken: cancellationToken).ConfigureAwait(false);
         await channel.QueueBindAsync(queue, queue, routingKey: "", cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.ExchangeBindAsync(destination: queue, source: messageExchange, routingKey: "", cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (messageExchange is not null)
+        {
+            await channel.ExchangeDeclareAsync(messageExchange, ExchangeType.Fanout, durable: true, autoDelete: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.ExchangeBindAsync(destination: queue, source: messageExchange, routingKey: "", cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -157,11 +157,7 @@ public static class ServiceDefaultsExtensions
             {
                 if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
-                    rabbit.SetQuorumQueue();
-                    foreach ((string key, object value) in PipelineTopology.ConsumerQueueArguments(name))
-                    {
-                        rabbit.SetQueueArgument(key, value);
-                    }
+                    rabbit.UsePipelineQueue(name);
                 }
             });
             registrations?.Invoke(x);
@@ -207,6 +203,17 @@ public static class ServiceDefaultsExtensions
             o.StopTimeout = TimeSpan.FromSeconds(30);
         });
         return builder;
+    }
+
+    /// <summary>A consumer queue as every pipeline queue is: quorum, with the shared arguments (delivery limit, dead
+    /// letters). Endpoints configured by name rather than through ConfigureEndpoints call this themselves.</summary>
+    public static void UsePipelineQueue(this IRabbitMqReceiveEndpointConfigurator rabbit, string name)
+    {
+        rabbit.SetQuorumQueue();
+        foreach ((string key, object value) in PipelineTopology.ConsumerQueueArguments(name))
+        {
+            rabbit.SetQueueArgument(key, value);
+        }
     }
 
     /// <summary>/health/live (the process runs), /health/ready (checks tagged "ready": broker, listeners), /metrics.</summary>

@@ -187,7 +187,7 @@ public sealed class ChartTests
             .Select(t => t.GetProperty("metadata").GetProperty("queueName").GetString()!).ToArray();
 
         RenderedObject delivery = Single(objects, "ScaledObject", "delivery");
-        Assert.Equal([PipelineQueues.Delivery], QueueNames(delivery));
+        Assert.Equal([PipelineQueues.Delivery, PipelineQueues.DeliveryLarge], QueueNames(delivery));
         Assert.Equal(Single(objects, "Deployment", "delivery").Name, delivery.Spec.GetProperty("scaleTargetRef").GetProperty("name").GetString());
 
         RenderedObject queue = Single(objects, "ScaledObject", "queue");

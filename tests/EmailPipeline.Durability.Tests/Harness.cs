@@ -111,7 +111,7 @@ internal static class Harness
     public static async Task<string> ErrorQueuesAsync(Pipeline pipeline)
     {
         var parts = new List<string>();
-        foreach (string q in new[] { "queue-message-accepted_error", "queue-delivery-attempted_error", "queue-retry-due_error", "delivery-requested_error" })
+        foreach (string q in new[] { "queue-message-accepted_error", "queue-delivery-attempted_error", "queue-retry-due_error", "delivery-requested_error", "delivery-requested-large_error" })
         {
             parts.Add($"{q}={await ReadyCountAsync(pipeline, q)}");
         }

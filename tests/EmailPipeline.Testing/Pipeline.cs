@@ -18,6 +18,7 @@ public sealed class Pipeline : IAsyncDisposable
     private readonly List<ServiceProcess> _deliveries = [];
     private readonly List<int> _deliveryHttpPorts = [];
     private readonly List<ServiceProcess?> _journalHolders = [];
+    private readonly List<int> _slotPorts = [];
 
     private Pipeline(RabbitVirtualHost broker, string data, IDictionary<string, string> ingress, IDictionary<string, string> queue, IDictionary<string, string> delivery,
         IDictionary<string, string>? policy = null)
@@ -167,14 +168,18 @@ public sealed class Pipeline : IAsyncDisposable
     /// </summary>
     public async Task<ServiceProcess> StartDeliveryAsync()
     {
-        int port = FreePorts.Take(1)[0];
-        var settings = new Dictionary<string, string>(_deliverySettings) { ["Delivery__HttpUrl"] = $"http://127.0.0.1:{S(port)}" };
         int slot = _journalHolders.FindIndex(p => p is null || p.HasExited);
         if (slot < 0)
         {
             slot = _journalHolders.Count;
             _journalHolders.Add(null);
+            _slotPorts.Add(FreePorts.Take(1)[0]);
         }
+
+        // A restarted worker listens where its predecessor did, as the other services do: a port chosen afresh at every
+        // restart could be one a killed service is about to bind again.
+        int port = _slotPorts[slot];
+        var settings = new Dictionary<string, string>(_deliverySettings) { ["Delivery__HttpUrl"] = $"http://127.0.0.1:{S(port)}" };
 
         settings.TryAdd("Delivery__JournalPath", Path.Combine(DataDirectory, $"delivery-{S(slot)}.journal"));
         ServiceProcess delivery = ServiceProcess.Start("Delivery", With(settings));

@@ -16,6 +16,7 @@ public static class DeadLetterCommands
     public static readonly string[] KnownErrorQueues =
     [
         "queue-message-accepted_error", "queue-delivery-attempted_error", "queue-retry-due_error", "delivery-requested_error",
+        "delivery-requested-large_error",
     ];
 
     private const string ErrorSuffix = "_error";

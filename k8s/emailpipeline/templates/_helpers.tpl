@@ -57,6 +57,7 @@ shared/Contracts/PipelineQueues.cs (tests/EmailPipeline.Deploy.Tests checks they
 {{- define "emailpipeline.queues.accepted" -}}queue-message-accepted{{- end -}}
 {{- define "emailpipeline.queues.deliveryResults" -}}queue-delivery-attempted{{- end -}}
 {{- define "emailpipeline.queues.delivery" -}}delivery-requested{{- end -}}
+{{- define "emailpipeline.queues.deliveryLarge" -}}delivery-requested-large{{- end -}}
 {{- define "emailpipeline.queues.policy" -}}policy-check-message{{- end -}}
 
 {{/* The components this release runs (policy only when enabled). */}}

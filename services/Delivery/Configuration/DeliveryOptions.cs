@@ -21,6 +21,27 @@ public sealed class DeliveryOptions : IValidatableObject
     [Range(1, 500)]
     public int MaxConcurrentDeliveries { get; set; } = 20;
 
+    /// <summary>
+    /// Requests taken at once from the large-message lane (content over 1 MiB). 0, the default, derives it from
+    /// <see cref="MaxBodyBytesInFlight"/> and <see cref="MaxMessageSize"/> so the bodies held fit in memory.
+    /// </summary>
+    [Range(0, 500)]
+    public int MaxConcurrentLargeDeliveries { get; set; }
+
+    /// <summary>The largest message this worker is sent: the ingress's Ingress:Limits:MaxMessageSize (25 MiB there too).</summary>
+    [Range(1024, 1024L * 1024 * 1024)]
+    public long MaxMessageSize { get; set; } = 25L * 1024 * 1024;
+
+    /// <summary>Memory for message bodies held at once (taken from the broker, being delivered). 0, the default, is
+    /// half of what the GC may use, i.e. half the container's memory limit.</summary>
+    [Range(0, long.MaxValue)]
+    public long MaxBodyBytesInFlight { get; set; }
+
+    /// <summary>The lanes' concurrency these settings give.</summary>
+    public Consumers.DeliveryLanes Lanes() =>
+        Consumers.DeliveryLanes.For(MaxConcurrentDeliveries, MaxConcurrentLargeDeliveries, MaxMessageSize,
+            MaxBodyBytesInFlight > 0 ? MaxBodyBytesInFlight : Consumers.DeliveryLanes.DefaultBudget());
+
     /// <summary>Bound of one whole attempt (all hosts tried). Far below RabbitMQ's 30-minute consumer_timeout,
     /// so an input message is never held long enough for the broker to take it back.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:20:00")]

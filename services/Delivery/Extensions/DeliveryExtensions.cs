@@ -50,16 +50,48 @@ public static class DeliveryExtensions
         // Outcomes must reach the Queue service even if it has not started yet.
         services.AddDeclaredQueues(
             (PipelineQueues.Delivery, PipelineQueues.ExchangeOf<DeliveryRequested>()),
+            (PipelineQueues.DeliveryLarge, null),
             (PipelineQueues.DeliveryResults, PipelineQueues.ExchangeOf<DeliveryAttempted>()));
 
-        services.AddConsumerWatchdog(PipelineQueues.Delivery);
+        services.AddConsumerWatchdog(PipelineQueues.Delivery, PipelineQueues.DeliveryLarge);
 
+        // Read raw, not through IOptions: the bus is built on MassTransit's thread, and a validation failure there
+        // would crash the process instead of the clear start-up report ValidateOnStart gives (out-of-range values
+        // are clamped here and reported there).
+        DeliveryOptions delivery = builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        DeliveryLanes lanes = new DeliveryOptions
+        {
+            MaxConcurrentDeliveries = Math.Clamp(delivery.MaxConcurrentDeliveries, 1, 500),
+            MaxConcurrentLargeDeliveries = Math.Clamp(delivery.MaxConcurrentLargeDeliveries, 0, 500),
+            MaxMessageSize = Math.Max(delivery.MaxMessageSize, 1024),
+            MaxBodyBytesInFlight = Math.Max(delivery.MaxBodyBytesInFlight, 0),
+        }.Lanes();
+        services.AddSingleton(lanes);
+        services.AddHostedService<DeliveryLanesReport>();
+
+        // No message retry on either lane: a redelivered request would deliver twice; failures of a host are
+        // outcomes, and the Queue service retries. Prefetch equals concurrency, so no request waits unacknowledged
+        // behind a slow one, and what a worker holds is bounded by the lanes.
         builder.AddPipelineBus(
-            x => x.AddConsumer<DeliveryRequestedConsumer, DeliveryRequestedConsumerDefinition>(),
-            (_, cfg) => cfg.Publish<DeliveryAttempted>(p => p.Durable = true));
+            x => x.AddConsumer<DeliveryRequestedConsumer>().ExcludeFromConfigureEndpoints(),
+            (context, cfg) =>
+            {
+                cfg.Publish<DeliveryAttempted>(p => p.Durable = true);
+                foreach ((string queue, int concurrency) in new[] { (PipelineQueues.Delivery, lanes.Small), (PipelineQueues.DeliveryLarge, lanes.Large) })
+                {
+                    cfg.ReceiveEndpoint(queue, e =>
+                    {
+                        e.UsePipelineQueue(queue);
+                        // The large lane takes only what the Queue sends to it by name, never a publish.
+                        e.ConfigureConsumeTopology = queue == PipelineQueues.Delivery;
+                        e.PrefetchCount = concurrency;
+                        e.ConcurrentMessageLimit = concurrency;
+                        e.ConfigureConsumer<DeliveryRequestedConsumer>(context);
+                    });
+                }
+            });
 
         // A delivery in flight finishes (bounded by the attempt timeout) before the bus stops on SIGTERM.
-        DeliveryOptions delivery = builder.Configuration.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
         services.Configure<MassTransitHostOptions>(o => o.StopTimeout = delivery.AttemptTimeout + TimeSpan.FromSeconds(15));
         services.Configure<HostOptions>(o => o.ShutdownTimeout = delivery.AttemptTimeout + TimeSpan.FromSeconds(30));
 

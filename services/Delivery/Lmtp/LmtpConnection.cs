@@ -12,11 +12,8 @@ namespace EmailPipeline.Delivery.Lmtp;
 /// </summary>
 public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAsyncDisposable
 {
-    private const int MaxReplyLine = 4096;
     private readonly NetworkStream _stream = new(socket, ownsSocket: true);
-    private readonly byte[] _buffer = new byte[8192];
-    private int _start;
-    private int _end;
+    private readonly ReplyLineReader _reader = new("LMTP");
 
     public async Task<LmtpReply> CommandAsync(string line, CancellationToken cancellationToken)
     {
@@ -40,7 +37,7 @@ public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAs
         var text = new StringBuilder();
         while (true)
         {
-            string line = await ReadLineAsync(timeout.Token).ConfigureAwait(false);
+            string line = await _reader.ReadLineAsync(_stream, timeout.Token).ConfigureAwait(false);
             if (line.Length < 3 || !int.TryParse(line.AsSpan(0, 3), System.Globalization.CultureInfo.InvariantCulture, out int code))
             {
                 throw new UnreadableReplyException($"malformed LMTP reply: {(line.Length > 80 ? line[..80] : line)}");
@@ -68,37 +65,4 @@ public sealed class LmtpConnection(Socket socket, TimeSpan commandTimeout) : IAs
         return cts;
     }
 
-    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            int lf = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
-            if (lf >= 0)
-            {
-                string line = Encoding.UTF8.GetString(_buffer, _start, lf);
-                _start += lf + 2;
-                return line;
-            }
-
-            if (_end - _start >= MaxReplyLine)
-            {
-                throw new UnreadableReplyException("LMTP reply line too long");
-            }
-
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            int n = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new IOException("LMTP server closed the connection");
-            }
-
-            _end += n;
-        }
-    }
 }

@@ -22,13 +22,10 @@ namespace EmailPipeline.Delivery.Smtp;
 /// </summary>
 public sealed class OutboundSmtpClient(Socket socket, TimeSpan commandTimeout) : IDisposable
 {
-    private const int MaxReplyLine = 4096;
     private const int MaxReplyLines = 256;
     private const int WriteChunk = 64 * 1024;
-    private readonly byte[] _buffer = new byte[8192];
+    private readonly ReplyLineReader _reader = new("SMTP");
     private Stream _stream = new NetworkStream(socket, ownsSocket: true);
-    private int _start;
-    private int _end;
     private bool _broken;
     private bool _disposed;
 
@@ -71,7 +68,7 @@ public sealed class OutboundSmtpClient(Socket socket, TimeSpan commandTimeout) :
             return reply;
         }
 
-        if (_end > _start)
+        if (_reader.HasBuffered)
         {
             _broken = true;
             throw new AuthenticationException("the peer sent plain text after its STARTTLS reply");
@@ -290,7 +287,7 @@ public sealed class OutboundSmtpClient(Socket socket, TimeSpan commandTimeout) :
             int code = 0;
             while (true)
             {
-                string line = await ReadLineAsync(timeout.Token).ConfigureAwait(false);
+                string line = await _reader.ReadLineAsync(_stream, timeout.Token).ConfigureAwait(false);
                 if (!SmtpPeerReply.TryParseLine(line, out int lineCode, out bool more, out string text) || (code != 0 && lineCode != code) || lines.Count >= MaxReplyLines)
                 {
                     throw new UnreadableReplyException($"malformed SMTP reply: {(line.Length > 80 ? line[..80] : line)}");
@@ -333,40 +330,6 @@ public sealed class OutboundSmtpClient(Socket socket, TimeSpan commandTimeout) :
         return cts;
     }
 
-    private async Task<string> ReadLineAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            int lf = _buffer.AsSpan(_start, _end - _start).IndexOf((byte)'\n');
-            if (lf >= 0)
-            {
-                int length = lf > 0 && _buffer[_start + lf - 1] == (byte)'\r' ? lf - 1 : lf;
-                string line = Encoding.UTF8.GetString(_buffer, _start, length);
-                _start += lf + 1;
-                return line;
-            }
-
-            if (_end - _start >= MaxReplyLine)
-            {
-                throw new UnreadableReplyException("SMTP reply line too long");
-            }
-
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-
-            int n = await _stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
-            if (n == 0)
-            {
-                throw new IOException("the SMTP server closed the connection");
-            }
-
-            _end += n;
-        }
-    }
 }
 
 /// <summary>

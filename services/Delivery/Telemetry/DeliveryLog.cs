@@ -53,4 +53,7 @@ internal static partial class DeliveryLog
 
     [LoggerMessage(2017, LogLevel.Warning, "Attempt {AttemptId} of {MessageId}: {Status} {Diagnostic} escaped the {Transport} transport; undecided recipients deferred")]
     public static partial void RemoteFailureEscaped(ILogger logger, string attemptId, string messageId, string transport, string status, string diagnostic);
+
+    [LoggerMessage(2018, LogLevel.Information, "Delivery lanes: {Small} requests at once of up to 1 MiB, {Large} larger ones; bodies held at worst {WorstCaseMiB} MiB of a {BudgetMiB} MiB budget")]
+    public static partial void LanesSized(ILogger logger, int small, int large, long worstCaseMiB, long budgetMiB);
 }

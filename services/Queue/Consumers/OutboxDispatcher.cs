@@ -32,7 +32,16 @@ internal sealed class OutboxDispatcher(IQueueStore store, DeclaredQueues topolog
                 {
                     case OutboxKind.Deliver:
                         DeliveryRequested request = Read<DeliveryRequested>(row) with { Content = content! };
-                        await publish.Publish(request, c => Mandatory(c, id), cancellationToken).ConfigureAwait(false);
+                        if (PipelineQueues.DeliveryQueueFor(request.Content.Length) == PipelineQueues.DeliveryLarge)
+                        {
+                            ISendEndpoint large = await send.GetSendEndpoint(new Uri($"exchange:{PipelineQueues.DeliveryLarge}")).ConfigureAwait(false);
+                            await large.Send(request, c => Mandatory(c, id), cancellationToken).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await publish.Publish(request, c => Mandatory(c, id), cancellationToken).ConfigureAwait(false);
+                        }
+
                         break;
                     case OutboxKind.Delay:
                         DeliveryRetryDue retry = Read<DeliveryRetryDue>(row);
