@@ -12,6 +12,7 @@ SESSIONS=${SESSIONS:-20}
 SIZE=${SIZE:-10240}
 REPEAT=${REPEAT:-3}           # runs per MTA, alternating ours / Postfix; the table shows the median
 WORKERS=${WORKERS:-1}         # Delivery workers (each Delivery:MaxConcurrentDeliveries = 20, the default)
+PROFILE=${PROFILE:-0}         # 1: CPU profile of each of our services during our first measured run (dotnet-trace, 5 s)
 OURS_PORT=${OURS_PORT:-13525} OURS_HTTP=${OURS_HTTP:-13580} QUEUE_HTTP=${QUEUE_HTTP:-13581} DELIVERY_HTTP=${DELIVERY_HTTP:-13582}
 PF_PORT=${PF_PORT:-23525} SINK_PORT=${SINK_PORT:-23526}
 VHOST=emailpipeline-bench-e2e
@@ -63,6 +64,7 @@ rabbitmqctl -q add_vhost "$VHOST" >/dev/null
 rabbitmqctl -q set_permissions -p "$VHOST" guest '.*' '.*' '.*' >/dev/null
 rm -rf "$OUT/data" && mkdir -p "$OUT/data"
 
+declare -A SERVICE_PID=()
 start_service() {  # part, log name, health url, then KEY=VALUE settings
   local part=$1 name=$2 url=$3; shift 3
   mkdir -p "$OUT/cwd-$name"
@@ -74,6 +76,7 @@ start_service() {  # part, log name, health url, then KEY=VALUE settings
   ) >"$OUT/$name.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
+  SERVICE_PID[$name]=$pid
   for _ in $(seq 1 90); do
     curl -sf "$url" >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || { tail -n 30 "$OUT/$name.log"; die "$name exited"; }
@@ -165,12 +168,27 @@ idle() {  # idle <label> <port>
 IDLE_OURS=$(idle ours $OURS_PORT); log "idle latency, ours: $IDLE_OURS"
 IDLE_PF=$(idle postfix $PF_PORT); log "idle latency, Postfix: $IDLE_PF"
 
+# A 5-second sample of every thread's stack in each service (~100 Hz), started with the run, 1 s in (after the
+# first sessions opened); "dotnet-trace report <file> topN" lists where time went. Written to bench/.out/results/.
+TRACES=()
+profile_services() {
+  command -v dotnet-trace >/dev/null || PATH="$PATH:$HOME/.dotnet/tools"
+  command -v dotnet-trace >/dev/null || die "PROFILE=1 needs dotnet-trace (dotnet tool install -g dotnet-trace)"
+  for name in "${!SERVICE_PID[@]}"; do
+    (sleep 1; dotnet-trace collect -p "${SERVICE_PID[$name]}" --profile dotnet-sampled-thread-time --duration 00:00:00:05 \
+      -o "$RES/profile-$name.nettrace" >"$OUT/trace-$name.log" 2>&1) &
+    TRACES+=($!)
+  done
+}
+
 ROWS="$OUT/rows.txt"; : >"$ROWS"
 printf '%-4s %-8s %10s %10s %8s %9s  %s\n' run mta ingress/s e2e/s arrived/sent latency >&2
 for r in $(seq 1 "$REPEAT"); do
   for mta in ours postfix; do
     port=$OURS_PORT; [ $mta = postfix ] && port=$PF_PORT
+    if [ "$PROFILE" = 1 ] && [ "$r" = 1 ] && [ $mta = ours ]; then profile_services; fi
     line=$(run "$mta-$r" "$port" "$COUNT")
+    [ "$PROFILE" = 1 ] && [ "$r" = 1 ] && [ $mta = ours ] && wait "${TRACES[@]}" 2>/dev/null
     echo "$r $mta $line" >>"$ROWS"
     echo "$r $mta $line" | awk -v m="$COUNT" '{ split($9,a,"="); printf "%-4s %-8s %10.0f %10.0f %8s %9s  %s %s %s %s\n", $1, $2, m/$3, $6/$4, $5"/"$6, a[2]" ms", $7, $8, $9, $10 }' >&2
     # Both must have finished before the next run: Postfix's queue empty, ours: no open message in the store.

@@ -100,16 +100,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
         {
             DateTime first = dup.Min(m => m.ReceivedAtUtc);
             DateTime second = dup.Select(m => m.ReceivedAtUtc).Order().Skip(1).First();
-            var fault = _faultLog.LastOrDefault(f => f.At <= second);
+            // A copy is repeated because something died after the first copy arrived and before its work was recorded:
+            // the first fault after the first copy is the suspect. Its distance tells the cause: a few milliseconds for a
+            // Delivery kill is the peer's 250 sent but not yet read (the window every MTA has, RFC 1047).
+            var fault = _faultLog.FirstOrDefault(f => f.At >= first);
             string victim = fault.Victim ?? "no";
             byFault[victim] = byFault.GetValueOrDefault(victim) + dup.Count() - 1;
-            // The first copy's distance from the fault tells the cause: a few milliseconds before a Delivery kill is the
-            // peer's 250 sent but not yet read (the window every MTA has, RFC 1047); long before it is a lost record.
-            lines.Add($"chaos duplicate {dup.Key}: {dup.Count()} copies, the first {(fault.At - first).TotalMilliseconds:F0} ms before and the second {(second - fault.At).TotalSeconds:F1}s after the {victim} fault");
+            lines.Add($"chaos duplicate {dup.Key}: {dup.Count()} copies, the first {(fault.At - first).TotalMilliseconds:F0} ms before the {victim} fault and the second {(second - fault.At).TotalSeconds:F1}s after it");
         }
 
         // The attribution is in the summary itself: test.sh shows only the first lines of a failure.
-        summary += "; duplicates by the fault before them: " + (byFault.Count == 0 ? "none" : string.Join(", ", byFault.Select(kv => $"{kv.Key} {kv.Value}")));
+        summary += "; duplicates by the first fault after their first copy: " + (byFault.Count == 0 ? "none" : string.Join(", ", byFault.Select(kv => $"{kv.Key} {kv.Value}")));
         int heldBack = System.Text.RegularExpressions.Regex.Matches(pipeline.Output, @"(\d+) recipients already accepted by the remote under this attempt").Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         summary += $"; redelivered recipients the Delivery journal kept from being sent again: {heldBack}";
         // Only through the test output: in an xunit v3 test process standard output carries the runner's protocol.

@@ -106,8 +106,11 @@ public abstract partial class SqlQueueStore : IQueueStore, IAsyncDisposable
     /// <summary>Runs the schema; an engine may need a lock around it (several replicas starting at once).</summary>
     protected abstract Task CreateSchemaAsync(DbConnection connection, CancellationToken cancellationToken);
 
-    /// <summary>Enters the section in which one write transaction runs; SQLite allows one writer at a time.</summary>
-    protected virtual ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken) => ValueTask.FromResult<IDisposable?>(null);
+    /// <summary>Where an engine with one writer at a time commits writes in groups (SQLite); null: each write its own transaction.</summary>
+    protected virtual CommitGroup? Commits => null;
+
+    /// <summary>A write the store refuses as a whole (optimistic version conflict, duplicate attempt): rolled back, default returned.</summary>
+    protected static bool IsRejection(Exception ex) => ex is DuplicateAttemptException or ConflictException;
 
     public abstract ValueTask DisposeAsync();
 
@@ -662,7 +665,11 @@ public abstract partial class SqlQueueStore : IQueueStore, IAsyncDisposable
     protected async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
-        using IDisposable? writer = await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        if (Commits is { } group)
+        {
+            return await group.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+
         DbConnection connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -674,7 +681,7 @@ public abstract partial class SqlQueueStore : IQueueStore, IAsyncDisposable
                 {
                     result = await work(connection, transaction).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is DuplicateAttemptException or ConflictException)
+                catch (Exception ex) when (IsRejection(ex))
                 {
                     await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
                     return default!;

@@ -6,12 +6,13 @@ namespace EmailPipeline.Queue.State;
 /// <summary>
 /// The default store: one SQLite file. WAL lets readers (the operator's command line) run beside the service;
 /// synchronous=FULL makes every commit reach the disk, so state survives kill -9 and power loss. SQLite takes one
-/// writer at a time, so writes queue on a semaphore here instead of spinning on SQLITE_BUSY.
+/// writer at a time, so writes queue here instead of spinning on SQLITE_BUSY, and those that queued together commit
+/// together (<see cref="CommitGroup"/>): one fsync for many inputs.
 /// </summary>
 public sealed class SqliteQueueStore : SqlQueueStore
 {
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly CommitGroup _commits;
 
     public SqliteQueueStore(string path, TimeProvider timeProvider)
         : base(timeProvider)
@@ -25,7 +26,10 @@ public sealed class SqliteQueueStore : SqlQueueStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
+        _commits = new CommitGroup(OpenAsync, IsRejection);
     }
+
+    protected override CommitGroup? Commits => _commits;
 
     public string Path { get; }
 
@@ -58,12 +62,6 @@ public sealed class SqliteQueueStore : SqlQueueStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    protected override async ValueTask<IDisposable?> EnterWriteAsync(CancellationToken cancellationToken)
-    {
-        await _writer.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new Releaser(_writer);
-    }
-
     public override ValueTask DisposeAsync()
     {
         // Pooled connections keep the file open; closing them lets the file be moved or deleted after disposal.
@@ -72,12 +70,7 @@ public sealed class SqliteQueueStore : SqlQueueStore
             SqliteConnection.ClearPool(connection);
         }
 
-        _writer.Dispose();
+        _commits.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
-    {
-        public void Dispose() => semaphore.Release();
     }
 }
