@@ -181,13 +181,42 @@ profile_services() {
   done
 }
 
+# Where the CPU went during a run: the machine's busy share (/proc/stat) and, per process of ours and the broker,
+# CPU seconds over the run's wall time (/proc/<pid>/stat utime+stime), as % of one core.
+cpu_snapshot() {
+  local beam; beam=$(pgrep -f 'beam.smp.*rabbit' | head -n 1)
+  printf 'wall %s\n' "$(now)"
+  awk '/^cpu /{ printf "machine %d %d\n", $2+$3+$4+$7+$8+$9, $5+$6 }' /proc/stat
+  for name in "${!SERVICE_PID[@]}" rabbitmq; do
+    local pid=${SERVICE_PID[$name]:-$beam}
+    [ -r "/proc/$pid/stat" ] && awk -v n="$name" '{ sub(/^.*\) /, ""); printf "%s %d\n", n, $12+$13 }' "/proc/$pid/stat"
+  done
+}
+cpu_share() {  # label, before, after
+  python3 - "$@" <<'PY'
+import sys, os
+label, a, b = sys.argv[1], dict(l.split(None, 1) for l in sys.argv[2].splitlines()), dict(l.split(None, 1) for l in sys.argv[3].splitlines())
+hz = os.sysconf("SC_CLK_TCK")
+wall = float(b["wall"]) - float(a["wall"])
+(busy0, idle0), (busy1, idle1) = (map(int, a["machine"].split()), map(int, b["machine"].split()))
+busy, idle = busy1 - busy0, idle1 - idle0
+parts = [f"machine busy {100 * busy / max(1, busy + idle):.0f} %"]
+for k in sorted(k for k in b if k not in ("wall", "machine") and k in a):
+    parts.append(f"{k} {100 * (int(b[k]) - int(a[k])) / hz / wall:.0f} %")
+print(f"{label}: " + ", ".join(parts) + " (of one core)")
+PY
+}
+: >"$OUT/cpu.txt"
+
 ROWS="$OUT/rows.txt"; : >"$ROWS"
 printf '%-4s %-8s %10s %10s %8s %9s  %s\n' run mta ingress/s e2e/s arrived/sent latency >&2
 for r in $(seq 1 "$REPEAT"); do
   for mta in ours postfix; do
     port=$OURS_PORT; [ $mta = postfix ] && port=$PF_PORT
     if [ "$PROFILE" = 1 ] && [ "$r" = 1 ] && [ $mta = ours ]; then profile_services; fi
+    cpu_before=$(cpu_snapshot)
     line=$(run "$mta-$r" "$port" "$COUNT")
+    cpu_share "$mta-$r" "$cpu_before" "$(cpu_snapshot)" >>"$OUT/cpu.txt"
     [ "$PROFILE" = 1 ] && [ "$r" = 1 ] && [ $mta = ours ] && wait "${TRACES[@]}" 2>/dev/null
     echo "$r $mta $line" >>"$ROWS"
     echo "$r $mta $line" | awk -v m="$COUNT" '{ split($9,a,"="); printf "%-4s %-8s %10.0f %10.0f %8s %9s  %s %s %s %s\n", $1, $2, m/$3, $6/$4, $5"/"$6, a[2]" ms", $7, $8, $9, $10 }' >&2
@@ -196,6 +225,11 @@ for r in $(seq 1 "$REPEAT"); do
   done
 done
 open_left=$(ours_open)
+# Does Delivery reuse its SMTP sessions to the sink? Sessions opened vs transactions sent over a pooled one.
+reuse=$(for i in $(seq 0 $((WORKERS - 1))); do curl -sf "http://127.0.0.1:$((DELIVERY_HTTP + i))/metrics"; done | awk '
+  /^emailpipeline_delivery_connections_total/ { opened += $NF }
+  /^emailpipeline_delivery_connections_reused_total/ { reused += $NF }
+  END { printf "%d SMTP sessions opened, %d transactions over a reused session", opened, reused }')
 
 # ---------------------------------------------------------------- report
 {
@@ -229,6 +263,12 @@ print("Every run: " + "; ".join(f"{f[1]}#{f[0]}: ingress {m/float(f[2]):.0f}/s, 
 PY
   echo
   echo "Idle latency (50 probes, one every 50 ms, nothing else running), 250→sink: ours \`$IDLE_OURS\`; Postfix \`$IDLE_PF\`."
+  echo
+  echo "CPU during each measured run (machine busy share; per process, % of one core over the run's wall time):"
+  echo
+  sed 's/^/- /' "$OUT/cpu.txt"
+  echo
+  echo "Delivery, whole bench (warm-up, idle probes and all runs): $reuse."
   echo
   echo "Messages still open in our store at the end (queue list): $open_left."
 } >"$RES/pipeline-latest.md"

@@ -19,7 +19,6 @@ public sealed class DeadLetterPurgeTests(ITestOutputHelper output)
 {
     private const string Sender = "s@example.test";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>
     /// What the test does: with no Delivery worker running, swaks sends one message from s@example.test to two
@@ -151,24 +150,6 @@ public sealed class DeadLetterPurgeTests(ITestOutputHelper output)
         };
         await channel.BasicPublishAsync("", to, mandatory: true, new BasicProperties(got.BasicProperties) { Headers = headers }, got.Body.ToArray());
         await channel.BasicAckAsync(got.DeliveryTag, multiple: false);
-    }
-
-    private static JsonObject Envelope<T>(T message) => new()
-    {
-        ["messageId"] = Guid.NewGuid().ToString(),
-        ["messageType"] = new JsonArray($"urn:message:EmailPipeline.Contracts:{typeof(T).Name}"),
-        ["message"] = JsonSerializer.SerializeToNode(message, Json),
-        ["sentTime"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        ["headers"] = new JsonObject(),
-    };
-
-    private static async Task PublishAsync(Pipeline pipeline, string queue, JsonObject envelope)
-    {
-        var factory = new ConnectionFactory { Uri = new Uri(pipeline.Broker.Url) };
-        await using IConnection connection = await factory.CreateConnectionAsync();
-        await using IChannel channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
-        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent, MessageId = envelope["messageId"]!.GetValue<string>() };
-        await channel.BasicPublishAsync("", queue, mandatory: true, props, JsonSerializer.SerializeToUtf8Bytes(envelope));
     }
 
     /// <summary>Waits until the store holds a message other than <paramref name="original"/> to <see cref="Sender"/>

@@ -118,4 +118,26 @@ internal static class Harness
 
         return string.Join(", ", parts);
     }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
+    /// <summary>A message in MassTransit's JSON envelope, as a publisher of <typeparamref name="T"/> would send it.</summary>
+    public static System.Text.Json.Nodes.JsonObject Envelope<T>(T message) => new()
+    {
+        ["messageId"] = Guid.NewGuid().ToString(),
+        ["messageType"] = new System.Text.Json.Nodes.JsonArray($"urn:message:EmailPipeline.Contracts:{typeof(T).Name}"),
+        ["message"] = System.Text.Json.JsonSerializer.SerializeToNode(message, Json),
+        ["sentTime"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        ["headers"] = new System.Text.Json.Nodes.JsonObject(),
+    };
+
+    /// <summary>Publishes an envelope straight into a queue (default exchange), confirmed.</summary>
+    public static async Task PublishAsync(Pipeline pipeline, string queue, System.Text.Json.Nodes.JsonObject envelope)
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(pipeline.Broker.Url) };
+        await using IConnection connection = await factory.CreateConnectionAsync();
+        await using IChannel channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var props = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent, MessageId = envelope["messageId"]!.GetValue<string>() };
+        await channel.BasicPublishAsync("", queue, mandatory: true, props, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(envelope));
+    }
 }

@@ -43,7 +43,12 @@ internal sealed class LifecycleRunner(
         await topology.WhenDeclaredAsync(cancellationToken).ConfigureAwait(false);
         for (int round = 1; ; round++)
         {
-            MessageRecord? record = await store.GetAsync(input.MessageId, cancellationToken).ConfigureAwait(false);
+            // A message seen for the first time has no record, and reading one costs a query on every accepted message:
+            // its first round decides as if there were none. Should the message exist after all (a second copy of the
+            // input), the insert conflicts, nothing is written, and the next round reads it.
+            MessageRecord? record = round == 1 && input is LifecycleInput.Accepted && !mayHaveLeftovers
+                ? null
+                : await store.GetAsync(input.MessageId, cancellationToken).ConfigureAwait(false);
             var locks = new List<IAsyncDisposable>();
             LifecycleDecision decision;
             IReadOnlyList<OutboxRow> rows = [];
