@@ -431,8 +431,12 @@ public sealed class ChartTests
         Assert.NotEqual("mx.localhost", hostName);
 
         // An explicit setting wins and is written once.
-        Dictionary<string, string> own = ConfigData(DeployTools.Render(values, "policy.settings.AuthServId=auth.example.net"), "policy");
-        Assert.Equal("auth.example.net", own["Policy__AuthServId"]);
+        IReadOnlyList<RenderedObject> explicitly = DeployTools.Render(values, "policy.settings.AuthServId=auth.example.net");
+        Assert.Equal("auth.example.net", ConfigData(explicitly, "policy")["Policy__AuthServId"]);
+
+        // The ingress removes forged fields claiming that id, whichever it is (by default its HostName is the id).
+        Assert.Equal("auth.example.net", ConfigData(explicitly, "ingress")["Ingress__Policy__AuthServId"]);
+        Assert.False(ConfigData(objects, "ingress").ContainsKey("Ingress__Policy__AuthServId"));
     }
 
     [Fact]

@@ -11,6 +11,13 @@ public sealed class PolicyOptions
 
     /// <summary>Closed: answer 451 4.7.0 when no verdict came. Open: accept without Authentication-Results.</summary>
     public PolicyFailureMode FailureMode { get; set; } = PolicyFailureMode.Closed;
+
+    /// <summary>
+    /// The authserv-id of our Authentication-Results (the Policy service's Policy:AuthServId); default Ingress:HostName.
+    /// Any field claiming it in arriving mail is forged and removed — always, with the policy off or failing open too
+    /// (RFC 8601 §5), so that nothing after us trusts a verdict we never gave.
+    /// </summary>
+    public string? AuthServId { get; set; }
 }
 
 public enum PolicyMode

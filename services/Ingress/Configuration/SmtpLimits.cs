@@ -27,6 +27,13 @@ public sealed class SmtpLimits : IValidatableObject
     [Range(0, 1_000_000)]
     public int MaxLineLength { get; set; } = 1000;
 
+    /// <summary>
+    /// Received: fields a message may already carry (RFC 5321 §6.3: a loop is detected by counting them); at this many
+    /// or more it is refused at the end of DATA with 554 5.4.6. 50, as Postfix's hopcount_limit; 0 turns the check off.
+    /// </summary>
+    [Range(0, 1000)]
+    public int MaxHops { get; set; } = 50;
+
     public BareLineEndingMode BareLineEndings { get; set; } = BareLineEndingMode.Reject;
 
     /// <summary>Waiting for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes).</summary>

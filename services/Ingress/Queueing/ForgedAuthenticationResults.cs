@@ -12,16 +12,22 @@ internal static class ForgedAuthenticationResults
     private static ReadOnlySpan<byte> FieldName => "Authentication-Results"u8;
 
     /// <summary><paramref name="content"/> without the fields claiming <paramref name="authServId"/>; the same array when none does.</summary>
-    public static byte[] Remove(byte[] content, string authServId)
+    public static byte[] Remove(byte[] content, string authServId) => Remove(content, 0, authServId);
+
+    /// <summary>
+    /// As above for a message whose header section starts at <paramref name="offset"/> (what comes before it — our own
+    /// prepended fields — is kept as it is): one pass over the header section, and a copy only when a field goes.
+    /// </summary>
+    public static byte[] Remove(byte[] content, int offset, string authServId)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentException.ThrowIfNullOrEmpty(authServId);
         var kept = new List<(int Start, int Length)>();
-        int position = 0;
+        int position = offset;
         bool removed = false;
         while (position < content.Length)
         {
-            int end = FieldEnd(content, position);
+            int end = HeaderFields.FieldEnd(content, position);
             if (end == position)
             {
                 break; // the empty line: the header section is over
@@ -44,57 +50,27 @@ internal static class ForgedAuthenticationResults
             return content;
         }
 
-        var result = new byte[content.Length - (position - kept.Sum(k => k.Length))];
-        int offset = 0;
+        var result = new byte[content.Length - (position - offset - kept.Sum(k => k.Length))];
+        content.AsSpan(0, offset).CopyTo(result);
+        int at = offset;
         foreach ((int start, int length) in kept)
         {
-            content.AsSpan(start, length).CopyTo(result.AsSpan(offset));
-            offset += length;
+            content.AsSpan(start, length).CopyTo(result.AsSpan(at));
+            at += length;
         }
 
-        content.AsSpan(position).CopyTo(result.AsSpan(offset));
+        content.AsSpan(position).CopyTo(result.AsSpan(at));
         return result;
-    }
-
-    // A field runs to the CRLF that is not followed by SP or HTAB (RFC 5322 §2.2.3 folding). An empty line ends at once.
-    private static int FieldEnd(byte[] content, int start)
-    {
-        int i = start;
-        while (true)
-        {
-            int crlf = content.AsSpan(i).IndexOf("\r\n"u8);
-            if (crlf < 0)
-            {
-                return content.Length;
-            }
-
-            i += crlf + 2;
-            if (i - 2 == start)
-            {
-                return start; // an empty line
-            }
-
-            if (i >= content.Length || content[i] is not ((byte)' ' or (byte)'\t'))
-            {
-                return i;
-            }
-        }
     }
 
     private static bool Claims(ReadOnlySpan<byte> field, string authServId)
     {
-        if (field.Length <= FieldName.Length || !System.Text.Ascii.EqualsIgnoreCase(field[..FieldName.Length], FieldName))
+        if (!HeaderFields.IsNamed(field, FieldName))
         {
             return false;
         }
 
-        ReadOnlySpan<byte> rest = field[FieldName.Length..].TrimStart(" \t"u8);
-        if (rest.IsEmpty || rest[0] != (byte)':')
-        {
-            return false;
-        }
-
-        rest = SkipCfws(rest[1..]);
+        ReadOnlySpan<byte> rest = SkipCfws(field[(field.IndexOf((byte)':') + 1)..]);
         int tokenEnd = rest.IndexOfAny(";( \t\r\n"u8);
         ReadOnlySpan<byte> id = tokenEnd < 0 ? rest : rest[..tokenEnd];
         if (id.Length >= 2 && id[0] == (byte)'"' && id[^1] == (byte)'"')

@@ -18,6 +18,7 @@ internal sealed class MessageAcceptance(
     IBus bus,
     IOptions<IngressOptions> ingress,
     IOptions<PolicyOptions> policy,
+    IOptions<SmtpLimits> limits,
     IngressMetrics metrics,
     ILogger<MessageAcceptance> logger)
 {
@@ -35,6 +36,11 @@ internal sealed class MessageAcceptance(
         if (policy.Value.Mode == PolicyMode.On)
         {
             body = draft.Body();
+            if (TooManyHops(body))
+            {
+                return Looping(draft);
+            }
+
             var check = new CheckMessage
             {
                 MessageId = draft.QueueId,
@@ -67,7 +73,11 @@ internal sealed class MessageAcceptance(
             }
         }
 
-        byte[] content = draft.Assemble(prepend, authServId, body);
+        byte[] content = draft.Assemble(prepend, string.IsNullOrEmpty(authServId) ? OurAuthServId : authServId);
+        if (body is null && TooManyHops(content.AsSpan(draft.ReceivedHeader.Length)))
+        {
+            return Looping(draft);
+        }
 
         // The publish needs only the assembled copy: give the buffered segments (and the policy's copy) back now.
         // On its way to the broker the body exists several times over anyway: this array, MassTransit's JSON with
@@ -104,6 +114,21 @@ internal sealed class MessageAcceptance(
         metrics.MessageAccepted(draft.Session.Listener, draft.Session.IsTls, content.Length, Stopwatch.GetElapsedTime(started));
         IngressLog.MessageQueued(logger, draft.SessionId, draft.QueueId, draft.Envelope.IsNullSender ? "<>" : draft.Envelope.Sender, draft.Envelope.Recipients.Count, content.Length);
         return new SmtpReply(250, new EnhancedStatusCode(2, 0, 0), $"Ok: queued as {draft.QueueId}");
+    }
+
+    private string OurAuthServId => string.IsNullOrWhiteSpace(policy.Value.AuthServId) ? ingress.Value.HostName : policy.Value.AuthServId;
+
+    /// <summary>The client's header section already holds <see cref="SmtpLimits.MaxHops"/> Received: fields or more.</summary>
+    private bool TooManyHops(ReadOnlySpan<byte> clientContent)
+    {
+        int limit = limits.Value.MaxHops;
+        return limit > 0 && HeaderFields.Count(clientContent, "Received"u8, limit) >= limit;
+    }
+
+    private SmtpReply Looping(MessageDraft draft)
+    {
+        metrics.Rejected(draft.Session.Listener, "too_many_hops");
+        return SmtpReplies.TooManyHops;
     }
 
     private async Task<PolicyVerdict?> AskPolicyAsync(CheckMessage check, CancellationToken cancellationToken)

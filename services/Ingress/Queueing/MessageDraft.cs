@@ -26,19 +26,13 @@ internal sealed class MessageDraft
 
     /// <summary>The policy's headers (Authentication-Results: goes above our Received:, RFC 8601 §5), then
     /// Received:, then the content exactly as received — less any Authentication-Results field claiming
-    /// <paramref name="authServId"/> (our own, when the policy service named it), which only a forger could have put there.
-    /// <paramref name="body"/> is the copy <see cref="Body"/> already made for the policy check, if any: it saves another.</summary>
-    public byte[] Assemble(string policyHeaders, string? authServId = null, byte[]? body = null)
+    /// <paramref name="authServId"/> (ours), which only a forger could have put there. One copy of the content; a
+    /// second only when a forged field has to go.</summary>
+    public byte[] Assemble(string policyHeaders, string authServId)
     {
         byte[] headers = policyHeaders.Length == 0
             ? ReceivedHeader
             : [.. System.Text.Encoding.UTF8.GetBytes(policyHeaders), .. ReceivedHeader];
-        if (string.IsNullOrEmpty(authServId))
-        {
-            return Content.ToArray(headers);
-        }
-
-        byte[] content = ForgedAuthenticationResults.Remove(body ?? Body(), authServId);
-        return [.. headers, .. content];
+        return ForgedAuthenticationResults.Remove(Content.ToArray(headers), headers.Length, authServId);
     }
 }

@@ -74,7 +74,7 @@ public sealed class ForgedAuthenticationResultsTests
         };
 
         string assembled = Encoding.ASCII.GetString(draft.Assemble("Authentication-Results: mx.example.test; dmarc=fail\r\n", Ours));
-        string unchanged = Encoding.ASCII.GetString(draft.Assemble("", null));
+        string unchanged = Encoding.ASCII.GetString(draft.Assemble("", "mx.other.test"));
 
         Assert.Equal("Authentication-Results: mx.example.test; dmarc=fail\r\nReceived: by us\r\nFrom: a@b.example\r\n\r\nhi\r\n", assembled);
         Assert.StartsWith("Received: by us\r\nAuthentication-Results: mx.example.test; dmarc=pass\r\n", unchanged, StringComparison.Ordinal);

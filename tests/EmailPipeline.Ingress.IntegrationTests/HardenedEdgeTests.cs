@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Text;
+using EmailPipeline.Ingress.IntegrationTests.Infrastructure;
+
+namespace EmailPipeline.Ingress.IntegrationTests;
+
+/// <summary>Attacks on the ingress's door (issue 12), each tried with swaks against the running ingress and broker
+/// (the Policy service is off here, as it may be in a deployment or while it fails open).</summary>
+[Collection(IngressCollection.Name)]
+public sealed class HardenedEdgeTests(IngressFixture ingress)
+{
+    [Fact]
+    public async Task A_message_that_already_passed_fifty_relays_is_refused_554_5_4_6_as_a_loop_and_not_queued()
+    {
+        var wire = new StringBuilder();
+        for (int i = 0; i < 50; i++)
+        {
+            wire.Append(CultureInfo.InvariantCulture, $"Received: from hop{i}.remote.test by hop{i + 1}.remote.test; Thu, 3 Dec 2026 10:00:00 +0000\r\n");
+        }
+
+        wire.Append("From: looper@remote.test\r\nTo: user@example.test\r\nSubject: around and around\r\n\r\nagain\r\n.\r\n");
+        var swaks = await SendAsync(wire.ToString());
+
+        Assert.Contains("<** 554 5.4.6 Too many hops", swaks.Output, StringComparison.Ordinal);
+        Assert.Empty(await ingress.QueuedAsync());
+    }
+
+    [Fact]
+    public async Task Forty_nine_earlier_relays_are_still_accepted()
+    {
+        var wire = new StringBuilder();
+        for (int i = 0; i < 49; i++)
+        {
+            wire.Append(CultureInfo.InvariantCulture, $"received : from hop{i}.remote.test; Thu, 3 Dec 2026 10:00:00 +0000\r\n");
+        }
+
+        wire.Append("From: far@remote.test\r\nTo: user@example.test\r\nSubject: a long way\r\n\r\narrived\r\n.\r\n");
+        var swaks = await SendAsync(wire.ToString());
+
+        Assert.Contains("<-  250 2.0.0 Ok: queued as", swaks.Output, StringComparison.Ordinal);
+        Assert.Single(await ingress.QueuedAsync());
+    }
+
+    [Fact]
+    public async Task A_forged_authentication_results_naming_our_host_is_removed_even_with_the_policy_service_off()
+    {
+        string wire = "Authentication-Results: mx.test.internal; spf=pass smtp.mailfrom=bank.example; dkim=pass; dmarc=pass\r\n" +
+                      "Authentication-Results: mx.other.example; spf=fail\r\n" +
+                      "From: ceo@bank.example\r\nTo: user@example.test\r\nSubject: wire the money\r\n\r\ntrust me\r\n.\r\n";
+        var swaks = await SendAsync(wire);
+
+        Assert.Contains("<-  250 2.0.0 Ok: queued as", swaks.Output, StringComparison.Ordinal);
+        QueuedMessage message = Assert.Single(await ingress.QueuedAsync());
+        string content = Encoding.ASCII.GetString(message.Content);
+        Assert.DoesNotContain("mx.test.internal; spf=pass", content, StringComparison.Ordinal);
+        Assert.Contains("Authentication-Results: mx.other.example; spf=fail\r\n", content, StringComparison.Ordinal); // another's claim stays
+        Assert.EndsWith("From: ceo@bank.example\r\nTo: user@example.test\r\nSubject: wire the money\r\n\r\ntrust me\r\n", content, StringComparison.Ordinal);
+    }
+
+    private async Task<ExternalTool.Result> SendAsync(string wire)
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"ep-{Guid.NewGuid():N}.eml");
+        await File.WriteAllBytesAsync(file, Encoding.ASCII.GetBytes(wire));
+        try
+        {
+            return await ExternalTool.RunAsync("swaks", ["--server", $"127.0.0.1:{ingress.MxPort.ToString(CultureInfo.InvariantCulture)}",
+                "--from", "sender@remote.test", "--to", "user@example.test", "--no-data-fixup", "--data", file]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
