@@ -47,6 +47,7 @@ public sealed class ChartTests
     {
         IReadOnlyList<RenderedObject> objects = DeployTools.Render("production",
             "ingress.proxyProtocol.enabled=true",
+            "ingress.proxyProtocol.trustedProxies[0]=10.0.0.0/16",
             "ingress.users[0].name=alice",
             "ingress.users[0].passwordHash=$pbkdf2-sha256$210000$c2FsdA$aGFzaA",
             "ingress.users[0].senders[0]=alice@example.com",
@@ -108,11 +109,14 @@ public sealed class ChartTests
     [Fact]
     public void Proxy_protocol_switch_turns_it_on_for_every_listener()
     {
-        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default", "ingress.proxyProtocol.enabled=true");
+        IReadOnlyList<RenderedObject> objects = DeployTools.Render("default", "ingress.proxyProtocol.enabled=true", "ingress.proxyProtocol.trustedProxies[0]=10.0.0.0/16");
         Dictionary<string, string> env = ConfigData(objects, "ingress");
         var flags = env.Where(kv => kv.Key.EndsWith("__ProxyProtocol", StringComparison.Ordinal)).ToArray();
         Assert.Equal(3, flags.Length);
         Assert.All(flags, kv => Assert.Equal("true", kv.Value));
+        var trusted = env.Where(kv => kv.Key.EndsWith("__TrustedProxies__0", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, trusted.Length);
+        Assert.All(trusted, kv => Assert.Equal("10.0.0.0/16", kv.Value));
         Assert.Equal("Cluster", Single(objects, "Service", "ingress").Spec.GetProperty("externalTrafficPolicy").GetString());
     }
 
@@ -505,6 +509,14 @@ public sealed class ChartTests
             // The chart's own volumes stay.
             Assert.Contains(Container(deployment).GetProperty("volumeMounts").EnumerateArray(), m => m.GetProperty("mountPath").GetString() == "/tmp");
         }
+    }
+
+    [Fact]
+    public void Proxy_protocol_without_the_load_balancers_addresses_fails_to_render()
+    {
+        ProcessResult r = DeployTools.HelmTemplate("default", "ingress.proxyProtocol.enabled=true");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("ingress.proxyProtocol.enabled=true needs ingress.proxyProtocol.trustedProxies", r.StdErr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -57,6 +57,23 @@ public sealed class HardenedEdgeTests(IngressFixture ingress)
         Assert.EndsWith("From: ceo@bank.example\r\nTo: user@example.test\r\nSubject: wire the money\r\n\r\ntrust me\r\n", content, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_proxy_header_from_a_peer_that_is_not_the_load_balancer_is_refused_and_its_claimed_address_never_used()
+    {
+        // An attacker who reaches the PROXY listener directly claims an address in a victim's SPF record.
+        await using var attacker = await SmtpWire.ConnectAsync(ingress.ProxyPort, "127.0.0.66", readGreeting: false);
+        await attacker.SendAsync("PROXY TCP4 198.51.100.25 192.0.2.1 40000 25\r\n");
+        string reply = await attacker.ReadReplyAsync();
+        Assert.StartsWith("421 4.7.0", reply, StringComparison.Ordinal);
+        Assert.True(await attacker.IsClosedAsync(TimeSpan.FromSeconds(5)));
+        Assert.Empty(await ingress.QueuedAsync());
+
+        // The load balancer's own connections still carry the client's address.
+        await using var balancer = await SmtpWire.ConnectAsync(ingress.ProxyPort, "127.0.0.1", readGreeting: false);
+        await balancer.SendAsync("PROXY TCP4 203.0.113.9 192.0.2.1 40000 25\r\n");
+        Assert.StartsWith("220", await balancer.ReadReplyAsync(), StringComparison.Ordinal);
+    }
+
     private async Task<ExternalTool.Result> SendAsync(string wire)
     {
         string file = Path.Combine(Path.GetTempPath(), $"ep-{Guid.NewGuid():N}.eml");

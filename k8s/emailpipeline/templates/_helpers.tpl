@@ -163,6 +163,9 @@ readinessProbe:
 {{- if and (not (kindIs "invalid" $i.terminationGracePeriodSeconds)) (le (int $i.terminationGracePeriodSeconds) (int $floor)) -}}
 {{- fail (printf "ingress.terminationGracePeriodSeconds=%d must exceed preStopSleepSeconds + drainTimeoutSeconds + publishTimeoutSeconds = %d, or SMTP sessions are killed mid-transaction." (int $i.terminationGracePeriodSeconds) (int $floor)) -}}
 {{- end -}}
+{{- if and $i.proxyProtocol.enabled (not $i.proxyProtocol.trustedProxies) -}}
+{{- fail "ingress.proxyProtocol.enabled=true needs ingress.proxyProtocol.trustedProxies: the load balancer's addresses (e.g. the nodes' or the VPC's CIDR). A PROXY header is believed only from those; from anyone else it would choose the client address SPF, DMARC and the DNS lists judge." -}}
+{{- end -}}
 {{- if and $i.tls.existingSecret $i.tls.certManager.enabled -}}
 {{- fail "ingress.tls.existingSecret and ingress.tls.certManager.enabled exclude each other." -}}
 {{- end -}}

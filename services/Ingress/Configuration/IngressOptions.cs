@@ -58,6 +58,18 @@ public sealed class IngressOptions : IValidatableObject
                 yield return new ValidationResult($"Ingress:Listeners:{i}:Port {l.Port} is not between 1 and 65535.", [nameof(Listeners)]);
             }
 
+            if (l.ProxyProtocol && l.TrustedProxies.Count == 0)
+            {
+                yield return new ValidationResult(
+                    $"Ingress:Listeners:{i}:ProxyProtocol is on but TrustedProxies is empty: name the load balancers' addresses (CIDR ranges), or anyone who reaches the port could claim any client address.",
+                    [nameof(Listeners)]);
+            }
+
+            foreach (string range in l.TrustedProxies.Where(r => !SmtpListenerOptions.TryParseRange(r, out _)))
+            {
+                yield return new ValidationResult($"Ingress:Listeners:{i}:TrustedProxies '{range}' is not an address or CIDR range.", [nameof(Listeners)]);
+            }
+
             if (!seen.Add((l.Address, l.Port)))
             {
                 yield return new ValidationResult($"Ingress:Listeners:{i} uses {l.Address}:{l.Port}, which another listener already uses.", [nameof(Listeners)]);

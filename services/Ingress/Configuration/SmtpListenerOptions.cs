@@ -23,6 +23,45 @@ public sealed class SmtpListenerOptions
     public bool ProxyProtocol { get; set; }
 
     /// <summary>
+    /// With <see cref="ProxyProtocol"/>: the load balancers' addresses, as CIDR ranges ("10.0.0.0/8") or single
+    /// addresses. Required: a header is believed only from these, because whoever sends one chooses the client address
+    /// that SPF, DMARC, DNS lists and the AUTH lockout then judge. A connection from anywhere else gets 421 4.7.0.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Whether a connection from <paramref name="peer"/> may carry a PROXY header (IPv4-mapped IPv6 counts as IPv4).</summary>
+    public bool TrustsProxy(IPAddress peer)
+    {
+        IPAddress address = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
+        foreach (string range in TrustedProxies)
+        {
+            if (TryParseRange(range, out IPNetwork network) && network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A CIDR range, or one address (a /32 or /128).</summary>
+    public static bool TryParseRange(string range, out IPNetwork network)
+    {
+        if (IPNetwork.TryParse(range, out network))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(range, out IPAddress? single))
+        {
+            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// How long to wait before the greeting. A client that talks first is refused (554 5.5.0): real MTAs
     /// wait for the greeting (RFC 5321 §3.1), spam engines often do not.
     /// </summary>

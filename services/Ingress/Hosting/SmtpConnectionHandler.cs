@@ -23,9 +23,20 @@ internal sealed class SmtpConnectionHandler(SmtpSessionServices services, Sessio
         await using var session = new SmtpSession(services, listener, connection.Transport, peer, sessionId, connection.ConnectionClosed);
         try
         {
-            if (listener.ProxyProtocol && !await session.ReadProxyHeaderAsync().ConfigureAwait(false))
+            if (listener.ProxyProtocol)
             {
-                return;
+                if (!listener.TrustsProxy(peer.Address))
+                {
+                    // Never read: a header from here would choose the client address every later check trusts.
+                    IngressLog.ProxyUntrusted(services.Logger, sessionId, listener.Name, peer);
+                    await RefuseAsync(connection, sessionId, peer.Address, listener, SmtpReplies.UntrustedProxy, "untrusted_proxy").ConfigureAwait(false);
+                    return;
+                }
+
+                if (!await session.ReadProxyHeaderAsync().ConfigureAwait(false))
+                {
+                    return;
+                }
             }
 
             IPAddress client = session.Client.Address;

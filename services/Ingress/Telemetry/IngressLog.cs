@@ -49,6 +49,9 @@ internal static partial class IngressLog
     [LoggerMessage(1016, LogLevel.Information, "Session {SessionId}: invalid PROXY protocol header from {Peer}")]
     public static partial void ProxyHeaderInvalid(ILogger logger, string sessionId, IPEndPoint? peer);
 
+    [LoggerMessage(1019, LogLevel.Warning, "Session {SessionId}: listener {Listener} expects a PROXY header, and {Peer} is not one of its TrustedProxies; refused without reading it")]
+    public static partial void ProxyUntrusted(ILogger logger, string sessionId, string listener, IPEndPoint peer);
+
     [LoggerMessage(1017, LogLevel.Debug, "Session {SessionId} {Direction} {Line}")]
     public static partial void Transcript(ILogger logger, string sessionId, string direction, string line);
 

@@ -32,6 +32,8 @@ public static class SmtpReplies
     public static readonly SmtpReply InsufficientStorage = new(452, E(4, 3, 1), "Insufficient system storage, try again later");
     /// <summary>RFC 5321 §6.3: a message that has passed through too many relays is in a loop; refused, not relayed again.</summary>
     public static readonly SmtpReply TooManyHops = new(554, E(5, 4, 6), "Too many hops: the message is looping");
+    /// <summary>A PROXY-protocol listener reached by a peer that is not one of its load balancers.</summary>
+    public static readonly SmtpReply UntrustedProxy = new(421, E(4, 7, 0), "Connections here must come through the load balancer");
     public static readonly SmtpReply QueueUnavailable = new(451, E(4, 3, 0), "Queue temporarily unavailable, try again later");
     public static readonly SmtpReply PolicyUnavailable = new(451, E(4, 7, 0), "Policy check temporarily unavailable, try again later");
     public static readonly SmtpReply TlsNotAvailable = new(454, E(4, 7, 0), "TLS not available");

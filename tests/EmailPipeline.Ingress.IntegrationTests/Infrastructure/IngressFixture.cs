@@ -88,6 +88,7 @@ public sealed class IngressFixture : IAsyncLifetime
             ["Ingress__Listeners__3__Role"] = "Mx",
             ["Ingress__Listeners__3__Port"] = S(ProxyPort),
             ["Ingress__Listeners__3__ProxyProtocol"] = "true",
+            ["Ingress__Listeners__3__TrustedProxies__0"] = "127.0.0.1", // the "load balancer"; 127.0.0.2+ are anyone else
             ["Ingress__Listeners__4__Name"] = "mx-slow-greeting",
             ["Ingress__Listeners__4__Role"] = "Mx",
             ["Ingress__Listeners__4__Port"] = S(SlowGreetingPort),
