@@ -47,6 +47,12 @@ public sealed class DmarcEvaluator
         string organizational = _suffixes.OrganizationalDomain(from);
         Discovery found = await DiscoverAsync(from, cancellationToken).ConfigureAwait(false);
         bool atOrganizational = false;
+        if (found.Several)
+        {
+            // §6.6.3: several records end policy discovery: DMARC is not applied, not even the organizational domain's.
+            return new DmarcOutcome(DmarcResult.None, from, DmarcPolicy.None, Reason: $"several DMARC records at _dmarc.{from}: DMARC not applied");
+        }
+
         if (found.Record is null && found.Error is null && !found.TempError && organizational != from)
         {
             found = await DiscoverAsync(organizational, cancellationToken).ConfigureAwait(false);
@@ -56,6 +62,11 @@ public sealed class DmarcEvaluator
         if (found.TempError)
         {
             return new DmarcOutcome(DmarcResult.TempError, from, DmarcPolicy.None, Reason: "DNS error looking up the DMARC record");
+        }
+
+        if (found.Several)
+        {
+            return new DmarcOutcome(DmarcResult.None, from, DmarcPolicy.None, Reason: $"several DMARC records at _dmarc.{found.Domain}: DMARC not applied");
         }
 
         if (found.Record is not { } record)
@@ -114,7 +125,8 @@ public sealed class DmarcEvaluator
         return list.Mailboxes.Select(m => m.Domain.TrimEnd('.').ToLowerInvariant()).Where(d => d.Length > 0).Distinct().ToArray();
     }
 
-    // §6.6.3: keep the TXT records starting "v=DMARC1"; exactly one must remain.
+    // §6.6.3: keep the TXT records starting "v=DMARC1"; exactly one must remain (none: try the organizational domain;
+    // several: discovery ends there).
     private async Task<Discovery> DiscoverAsync(string domain, CancellationToken cancellationToken)
     {
         DnsAnswer<IReadOnlyList<string>> answer = await _dns.QueryTxtAsync("_dmarc." + domain, cancellationToken).ConfigureAwait(false);
@@ -126,7 +138,7 @@ public sealed class DmarcEvaluator
         string[] records = answer.Records.Select(r => string.Concat(r)).Where(DmarcRecord.IsDmarc).ToArray();
         if (records.Length != 1)
         {
-            return new Discovery(domain, null, null, TempError: false);
+            return new Discovery(domain, null, null, TempError: false, Several: records.Length > 1);
         }
 
         return DmarcRecord.TryParse(records[0], out DmarcRecord? record, out string? error)
@@ -134,5 +146,5 @@ public sealed class DmarcEvaluator
             : new Discovery(domain, null, $"bad DMARC record at _dmarc.{domain}: {error}", TempError: false);
     }
 
-    private sealed record Discovery(string Domain, DmarcRecord? Record, string? Error, bool TempError);
+    private sealed record Discovery(string Domain, DmarcRecord? Record, string? Error, bool TempError, bool Several = false);
 }

@@ -16,6 +16,8 @@ public sealed class DmarcEvaluatorTests
         .Txt("_dmarc.own.example.com", "v=DMARC1; p=none")
         .Txt("_dmarc.two.example", "v=DMARC1; p=reject")
         .Txt("_dmarc.two.example", "v=DMARC1; p=none")
+        .Txt("_dmarc.twice.example.com", "v=DMARC1; p=none")
+        .Txt("_dmarc.twice.example.com", "v=DMARC1; p=none; rua=mailto:x@example.com")
         .Txt("_dmarc.notdmarc.example", "v=spf1 -all")
         .Fail("_dmarc.broken.example");
 
@@ -47,6 +49,8 @@ public sealed class DmarcEvaluatorTests
         { "a@halfsampled.example", SpfResult.Fail, "x.example", null, DmarcResult.Fail, DmarcPolicy.None }, // pct=0: quarantine → none
         { "a@nodmarc.example", SpfResult.Fail, "x.example", null, DmarcResult.None, DmarcPolicy.None },
         { "a@two.example", SpfResult.Fail, "x.example", null, DmarcResult.None, DmarcPolicy.None }, // two records: none applies
+        // RFC 7489 §6.6.3: two records at the From: domain end discovery; the organizational domain's sp=quarantine is not applied.
+        { "a@twice.example.com", SpfResult.Fail, "x.example", null, DmarcResult.None, DmarcPolicy.None },
         { "a@notdmarc.example", SpfResult.Fail, "x.example", null, DmarcResult.None, DmarcPolicy.None },
         { "a@broken.example", SpfResult.Fail, "x.example", null, DmarcResult.TempError, DmarcPolicy.None },
         { "a@example.com", SpfResult.TempError, "example.com", null, DmarcResult.TempError, DmarcPolicy.None }, // could have passed
