@@ -39,15 +39,19 @@ public sealed class InboundChecks(
                 new DmarcOutcome(DmarcResult.None, null, DmarcPolicy.None, Reason: "not checked"), ArcOutcome.None, listed);
         }
 
-        MimeMessage message;
-        using (var stream = new MemoryStream(content.ToArray(), writable: false))
-        {
-            message = await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
-        }
-
         Task<SpfOutcome> spfTask = validIp
             ? spf.CheckMailFromAsync(ip!, mailFrom, helo, cancellationToken)
             : Task.FromResult(new SpfOutcome(SpfResult.None, Reason: "no client address"));
+        if (await LoadAsync(content, cancellationToken).ConfigureAwait(false) is not { } message)
+        {
+            // No header section a parser can read (empty DATA, random bytes): no From: to align, no signature to verify.
+            // A verdict like any other — DMARC's permerror for a missing From: — never an exception that would answer
+            // 451 for days or, failing open, let the message in unchecked.
+            return new InboundReport(clientAddress, helo, mailFrom, await spfTask.ConfigureAwait(false), [],
+                new DmarcOutcome(DmarcResult.PermError, null, DmarcPolicy.Reject, Reason: "the content has no header section that can be read"),
+                ArcOutcome.None, listed);
+        }
+
         Task<IReadOnlyList<DkimSignatureOutcome>> dkimTask = dkim.VerifyAsync(message, content, cancellationToken);
         Task<ArcOutcome> arcTask = arc.VerifyAsync(message, cancellationToken);
         await Task.WhenAll(spfTask, dkimTask, arcTask).ConfigureAwait(false);
@@ -69,5 +73,19 @@ public sealed class InboundChecks(
         }
 
         return report;
+    }
+
+    /// <summary>The parsed message, or null when the content is not one (MimeKit finds no header section).</summary>
+    public static async Task<MimeMessage?> LoadAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        try
+        {
+            return await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

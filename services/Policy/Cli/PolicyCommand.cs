@@ -86,8 +86,12 @@ public static class PolicyCommand
     private static async Task<int> DkimAsync(ServiceProvider provider, CheckArguments a, TextWriter output, CancellationToken ct)
     {
         byte[] content = await File.ReadAllBytesAsync(a.MessagePath!, ct).ConfigureAwait(false);
-        using var stream = new MemoryStream(content, writable: false);
-        MimeMessage message = await MimeMessage.LoadAsync(stream, ct).ConfigureAwait(false);
+        if (await InboundChecks.LoadAsync(content, ct).ConfigureAwait(false) is not { } message)
+        {
+            await output.WriteLineAsync($"{a.MessagePath}: not a message (no header section can be read); nothing to verify").ConfigureAwait(false);
+            return 65; // EX_DATAERR
+        }
+
         IReadOnlyList<DkimSignatureOutcome> dkim = await provider.GetRequiredService<DkimChecker>().VerifyAsync(message, content, ct).ConfigureAwait(false);
         await output.WriteLineAsync(JsonSerializer.Serialize(new { dkim }, Json)).ConfigureAwait(false);
         return 0;

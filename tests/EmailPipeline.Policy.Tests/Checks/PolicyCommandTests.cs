@@ -63,6 +63,26 @@ public sealed class PolicyCommandTests : IDisposable
         Assert.Contains("dmarc=fail", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("")] // empty DATA
+    [InlineData("\u0001\u00ff\u0000garbage with no header section")]
+    public async Task Content_that_is_not_a_message_gets_a_verdict_not_a_stack_trace(string content)
+    {
+        string junk = Path.GetTempFileName();
+        await File.WriteAllBytesAsync(junk, System.Text.Encoding.Latin1.GetBytes(content));
+        var (exit, output, error) = await RunAsync("check", "--client-ip", "203.0.113.1", "--helo", "evil.example", "--mail-from", "x@evil.example",
+            "--file", junk, "--dns", _dns.Address, "--authserv-id", "mx.cli.test");
+        var (dkimExit, dkimOutput, _) = await RunAsync("dkim", "--message", junk, "--dns", _dns.Address);
+        File.Delete(junk);
+
+        Assert.True(exit == 1, $"exit {exit}\n{output}\n{error}");
+        Assert.Contains("\"replyCode\": 550", output, StringComparison.Ordinal);
+        Assert.Contains("no header section", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+        Assert.Equal(65, dkimExit);
+        Assert.Contains("not a message", dkimOutput, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Spf_runs_alone_without_a_message()
     {
