@@ -28,14 +28,14 @@ public static class QueueOutput
             // As in mailq: a mark after the id says the message will not move on its own.
             string mark = m.Held ? "!" : m.BounceRequested ? "-" : " ";
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{m.MessageId}{mark} {Age(now - m.ReceivedAt),5} {m.Size,8} {(m.Sender.Length == 0 ? "<>" : m.Sender)}"));
+                $"{m.MessageId}{mark} {Age(now - m.ReceivedAt),5} {m.Size,8} {(m.Sender.Length == 0 ? "<>" : Shown(m.Sender))}"));
             foreach (RecipientRecord r in m.Recipients)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {State(r.State),-9} {r.Address}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"    {State(r.State),-9} {Shown(r.Address)}"));
                 if (r.LastReplyCode is not null)
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"              ({r.LastDiagnostic}{(r.LastRemoteHost is null ? "" : $" from {r.LastRemoteHost}")})"));
+                        $"              ({Shown(r.LastDiagnostic)}{(r.LastRemoteHost is null ? "" : $" from {Shown(r.LastRemoteHost)}")})"));
                 }
             }
 
@@ -51,10 +51,10 @@ public static class QueueOutput
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"Queue ID:   {m.MessageId}"));
-        output.WriteLine(string.Create(c, $"Sender:     {(m.Sender.Length == 0 ? "<>" : m.Sender)}"));
+        output.WriteLine(string.Create(c, $"Sender:     {(m.Sender.Length == 0 ? "<>" : Shown(m.Sender))}"));
         output.WriteLine(string.Create(c, $"Received:   {m.ReceivedAt:u} ({Age(now - m.ReceivedAt)} ago)"));
         output.WriteLine(string.Create(c, $"Size:       {m.Size}"));
-        output.WriteLine(string.Create(c, $"ENVID:      {m.EnvelopeId ?? "-"}  RET: {m.Return}  SMTPUTF8: {(m.SmtpUtf8 ? "yes" : "no")}"));
+        output.WriteLine(string.Create(c, $"ENVID:      {Shown(m.EnvelopeId ?? "-")}  RET: {m.Return}  SMTPUTF8: {(m.SmtpUtf8 ? "yes" : "no")}"));
         var flags = new List<string>();
         if (m.Held) { flags.Add("held"); }
         if (m.FlushRequested) { flags.Add("flush requested"); }
@@ -65,10 +65,10 @@ public static class QueueOutput
         foreach (RecipientRecord r in m.Recipients)
         {
             string next = r.NextAttemptAt is { } n ? $", next attempt {n:u}" : "";
-            output.WriteLine(string.Create(c, $"  {r.Address}  {State(r.State)}, {r.Attempts} attempt(s){next}, NOTIFY={r.Notify}{(r.OriginalRecipient is null ? "" : $", ORCPT={r.OriginalRecipient}")}"));
+            output.WriteLine(string.Create(c, $"  {Shown(r.Address)}  {State(r.State)}, {r.Attempts} attempt(s){next}, NOTIFY={r.Notify}{(r.OriginalRecipient is null ? "" : $", ORCPT={Shown(r.OriginalRecipient)}")}"));
             if (r.LastReplyCode is not null)
             {
-                output.WriteLine(string.Create(c, $"    last reply: {r.LastReplyCode} {r.LastEnhancedStatus} {r.LastDiagnostic}{(r.LastRemoteHost is null ? "" : $" ({r.LastRemoteHost})")}"));
+                output.WriteLine(string.Create(c, $"    last reply: {r.LastReplyCode} {Shown(r.LastEnhancedStatus)} {Shown(r.LastDiagnostic)}{(r.LastRemoteHost is null ? "" : $" ({Shown(r.LastRemoteHost)})")}"));
             }
         }
 
@@ -76,8 +76,29 @@ public static class QueueOutput
         foreach (AttemptRecord a in attempts)
         {
             output.WriteLine(string.Create(c,
-                $"  #{a.AttemptNumber} {a.AttemptedAt:u} {a.Recipient} {a.Outcome.ToString().ToLowerInvariant()}: {a.ReplyCode} {a.EnhancedStatus} {a.Diagnostic}{(a.RemoteHost is null ? "" : $" ({a.RemoteHost})")} [attempt {a.AttemptId}]"));
+                $"  #{a.AttemptNumber} {a.AttemptedAt:u} {Shown(a.Recipient)} {a.Outcome.ToString().ToLowerInvariant()}: {a.ReplyCode} {Shown(a.EnhancedStatus)} {Shown(a.Diagnostic)}{(a.RemoteHost is null ? "" : $" ({Shown(a.RemoteHost)})")} [attempt {a.AttemptId}]"));
         }
+    }
+
+    /// <summary>
+    /// Text a remote peer or a sender chose (replies, host names, addresses, ENVID) as it may be shown on a terminal:
+    /// control characters become visible escapes (\x1B), so a reply cannot move the cursor, clear the screen or
+    /// forge lines of this output.
+    /// </summary>
+    public static string Shown(string? text)
+    {
+        if (string.IsNullOrEmpty(text) || !text.Any(char.IsControl))
+        {
+            return text ?? "";
+        }
+
+        var shown = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char ch in text)
+        {
+            shown.Append(char.IsControl(ch) ? string.Create(CultureInfo.InvariantCulture, $"\\x{(int)ch:X2}") : ch);
+        }
+
+        return shown.ToString();
     }
 
     public static string State(RecipientState state) => state.ToString().ToLowerInvariant();

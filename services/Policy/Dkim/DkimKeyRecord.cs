@@ -42,6 +42,9 @@ public sealed record DkimKeyRecord
     };
 
     /// <summary>Parses the joined strings of one TXT record. Returns false with a reason on any syntax error.</summary>
+    /// <summary>The largest RSA key accepted (RFC 8301 §3.2 asks verifiers for 1024 to 4096 bits; twice that leaves room).</summary>
+    public const int MaxRsaKeyBits = 8192;
+
     public static bool TryParse(string text, out DkimKeyRecord? record, out string? error)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -108,6 +111,14 @@ public sealed record DkimKeyRecord
             try
             {
                 byte[] der = Convert.FromBase64String(p);
+                if (keyType != "ed25519" && der.Length > (MaxRsaKeyBits / 8) + 64)
+                {
+                    // Checked before the key is built: BouncyCastle tests a modulus for primality, which for a modulus of
+                    // a sender's choosing (a TXT record can hold tens of kilobytes) costs seconds of CPU per message.
+                    error = $"p= is an RSA key larger than {MaxRsaKeyBits} bits";
+                    return false;
+                }
+
                 key = keyType == "ed25519"
                     ? (der.Length == Ed25519PublicKeyParameters.KeySize ? new Ed25519PublicKeyParameters(der, 0) : null)
                     : PublicKeyFactory.CreateKey(der) as RsaKeyParameters;
@@ -121,6 +132,12 @@ public sealed record DkimKeyRecord
             if (key is null)
             {
                 error = $"p= is not a valid {keyType} public key";
+                return false;
+            }
+
+            if (key is RsaKeyParameters { Modulus.BitLength: > MaxRsaKeyBits })
+            {
+                error = $"p= is an RSA key larger than {MaxRsaKeyBits} bits";
                 return false;
             }
         }

@@ -615,7 +615,9 @@ public static class SmtpCommandParser
             }
         }
 
-        if (!Xtext.TryDecode(value[(semicolon + 1)..], out string? address) || address.Length == 0)
+        // Decoded, the address goes into a DSN's Original-Recipient field: a CR or LF there would write header
+        // fields of the sender's choosing into our DSN, and no address holds a control character anyway.
+        if (!Xtext.TryDecode(value[(semicolon + 1)..], out string? address) || address.Length == 0 || address.Any(char.IsControl))
         {
             return false;
         }

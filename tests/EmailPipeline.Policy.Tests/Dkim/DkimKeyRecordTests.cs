@@ -9,6 +9,44 @@ public sealed class DkimKeyRecordTests
     private static readonly string RsaP = TestKeys.Record(TestKeys.Rsa2048)[(TestKeys.Record(TestKeys.Rsa2048).IndexOf("p=", StringComparison.Ordinal) + 2)..];
     private static readonly string EdP = TestKeys.Record(TestKeys.Ed25519)[(TestKeys.Record(TestKeys.Ed25519).IndexOf("p=", StringComparison.Ordinal) + 2)..];
 
+    [Theory]
+    [InlineData(16384)]
+    [InlineData(65536)]
+    public void A_giant_rsa_key_a_sender_publishes_to_burn_our_cpu_is_refused_before_it_is_built(int bits)
+    {
+        Assert.False(DkimKeyRecord.TryParse("v=DKIM1; k=rsa; p=" + Convert.ToBase64String(RsaSubjectPublicKeyInfo(bits)), out _, out string? error));
+        Assert.Equal("p= is an RSA key larger than 8192 bits", error);
+    }
+
+    /// <summary>A syntactically valid RSA SubjectPublicKeyInfo with a modulus of the given size (not a real key).</summary>
+    private static byte[] RsaSubjectPublicKeyInfo(int bits)
+    {
+        byte[] modulus = new byte[bits / 8];
+        new Random(bits).NextBytes(modulus);
+        modulus[0] |= 0x80;
+        modulus[^1] |= 1;
+        var key = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (key.PushSequence())
+        {
+            key.WriteInteger(new System.Numerics.BigInteger(modulus, isUnsigned: true, isBigEndian: true));
+            key.WriteInteger(65537);
+        }
+
+        var spki = new System.Formats.Asn1.AsnWriter(System.Formats.Asn1.AsnEncodingRules.DER);
+        using (spki.PushSequence())
+        {
+            using (spki.PushSequence())
+            {
+                spki.WriteObjectIdentifier("1.2.840.113549.1.1.1");
+                spki.WriteNull();
+            }
+
+            spki.WriteBitString(key.Encode());
+        }
+
+        return spki.Encode();
+    }
+
     [Fact]
     public void An_rsa_record_gives_the_key_and_its_size()
     {

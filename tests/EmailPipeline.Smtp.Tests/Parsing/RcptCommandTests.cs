@@ -140,6 +140,20 @@ public sealed class RcptCommandTests
         Assert.Equal(text, reply.Text);
     }
 
+    [Theory]
+    [InlineData("ORCPT=rfc822;x@example.com+0D+0ABcc:+20victim@example.org")] // a header field smuggled into our DSN
+    [InlineData("ORCPT=rfc822;x+0A@example.com")]
+    [InlineData("ORCPT=rfc822;x+00@example.com")]
+    [InlineData("ORCPT=rfc822;x+1B[2J@example.com")] // a terminal escape for whoever reads the queue
+    [InlineData("ORCPT=rfc822;x+7F@example.com")]
+    [InlineData("ORCPT=utf-8;x+C2+85@example.com")] // NEL, a C1 line break
+    public void An_orcpt_carrying_control_characters_into_a_dsn_is_refused_501(string parameter)
+    {
+        var reply = ParseAssert.Refused($"RCPT TO:<a@b.example> {parameter}");
+        ParseAssert.Reply("501 5.5.4", reply);
+        Assert.Equal("Bad ORCPT parameter value", reply.Text);
+    }
+
     [Fact]
     public void Orcpt_longer_than_500_characters_gets_501() =>
         ParseAssert.Reply("501 5.5.4", ParseAssert.Refused($"RCPT TO:<a@b.example> ORCPT=rfc822;{new string('a', 494)}"));
