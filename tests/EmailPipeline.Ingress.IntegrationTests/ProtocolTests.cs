@@ -361,9 +361,6 @@ public sealed class ProtocolTests(IngressFixture ingress)
             AssertReply("334", await wire.CommandAsync("AUTH LOGIN"));
             AssertReply("334", await wire.CommandAsync(Convert.ToBase64String("alice"u8)));
             AssertReply("535 5.7.8", await wire.CommandAsync(Convert.ToBase64String("nope"u8)));
-            AssertReply("501", await wire.CommandAsync("AUTH LOGIN") is var r && r.StartsWith("334", StringComparison.Ordinal)
-                ? await wire.CommandAsync("*")
-                : r);
             AssertReply("535 5.7.8", await wire.CommandAsync($"AUTH PLAIN {wrong}"));
             AssertReply("421 4.7.0", await wire.ReadReplyAsync());
         }
@@ -375,6 +372,29 @@ public sealed class ProtocolTests(IngressFixture ingress)
         await again.CommandAsync("EHLO c.test");
         string right = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0alice\0{IngressFixture.AlicePassword}"));
         AssertReply("421 4.7.0", await again.CommandAsync($"AUTH PLAIN {right}"));
+    }
+
+    [Fact]
+    public async Task Cancelling_sasl_exchanges_after_their_challenge_counts_towards_the_lockout()
+    {
+        // A guesser takes LOGIN's challenges and cancels with "*" before a wrong answer could count.
+        const string client = "127.0.0.31";
+        await using var wire = await SmtpWire.ConnectAsync(ingress.SubmissionPort, client);
+        await wire.CommandAsync("EHLO c.test");
+        await wire.CommandAsync("STARTTLS");
+        await wire.StartTlsAsync();
+        await wire.CommandAsync("EHLO c.test");
+        for (int i = 0; i < 2; i++)
+        {
+            AssertReply("334", await wire.CommandAsync("AUTH LOGIN"));
+            AssertReply("334", await wire.CommandAsync(Convert.ToBase64String("alice"u8)));
+            AssertReply("501", await wire.CommandAsync("*"));
+        }
+
+        AssertReply("334", await wire.CommandAsync("AUTH LOGIN"));
+        AssertReply("501", await wire.CommandAsync("not base64!"));
+        AssertReply("421 4.7.0", await wire.ReadReplyAsync());
+        Assert.True(await wire.IsClosedAsync(TimeSpan.FromSeconds(5)));
     }
 
     [Fact]

@@ -553,15 +553,21 @@ internal sealed partial class SmtpSession
     private async ValueTask ContinueSaslAsync(string line)
     {
         _mode = InputMode.Command;
+        // An exchange given up after a challenge counts as a failed one: otherwise a guesser could take a challenge,
+        // try its answer elsewhere (CRAM-MD5) or probe user names (LOGIN), cancel, and never reach the lockout.
         if (line == "*")
         {
+            string mechanism = _sasl!.Mechanism;
             await ErrorAsync(AbortSasl(SmtpReplies.AuthenticationCancelled)).ConfigureAwait(false);
+            CountAuthenticationFailure(mechanism);
             return;
         }
 
         if (!TryDecodeBase64(line, out byte[] decoded))
         {
+            string mechanism = _sasl!.Mechanism;
             await ErrorAsync(AbortSasl(SmtpReplies.SyntaxError.WithText("Invalid base64 in SASL response"))).ConfigureAwait(false);
+            CountAuthenticationFailure(mechanism);
             return;
         }
 
@@ -587,17 +593,22 @@ internal sealed partial class SmtpSession
                 break;
             default:
                 _sasl = null;
-                _services.Failures.RecordFailure(_client.Address);
-                _services.Metrics.Rejected(_listener.Name, "auth_failed");
-                IngressLog.AuthenticationFailed(_services.Logger, _sessionId, _client.Address, exchange.Mechanism);
                 await ErrorAsync(SmtpReplies.AuthenticationFailed).ConfigureAwait(false);
-                if (_services.Failures.IsBlocked(_client.Address) && !_closing)
-                {
-                    Reply(SmtpReplies.TooManyAuthenticationFailures);
-                    _closing = true;
-                }
-
+                CountAuthenticationFailure(exchange.Mechanism);
                 break;
+        }
+    }
+
+    /// <summary>One more failure for this client's lockout; the session ends (421 4.7.0) once it is locked out.</summary>
+    private void CountAuthenticationFailure(string mechanism)
+    {
+        _services.Failures.RecordFailure(_client.Address);
+        _services.Metrics.Rejected(_listener.Name, "auth_failed");
+        IngressLog.AuthenticationFailed(_services.Logger, _sessionId, _client.Address, mechanism);
+        if (_services.Failures.IsBlocked(_client.Address) && !_closing)
+        {
+            Reply(SmtpReplies.TooManyAuthenticationFailures);
+            _closing = true;
         }
     }
 
