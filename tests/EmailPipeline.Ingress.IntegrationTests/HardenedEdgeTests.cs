@@ -74,6 +74,38 @@ public sealed class HardenedEdgeTests(IngressFixture ingress)
         Assert.StartsWith("220", await balancer.ReadReplyAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_client_that_pipelines_commands_and_never_reads_the_replies_loses_its_session_after_the_write_timeout()
+    {
+        // NOOPs sent as fast as the socket takes them, replies never read: the client's receive buffer and our send
+        // buffer fill, our flush waits, and after Limits:WriteTimeout (3 s here) the session is dropped instead of
+        // holding its slot for ever.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        tcp.ReceiveBufferSize = 4096;
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, ingress.MxPort);
+        System.Net.Sockets.NetworkStream stream = tcp.GetStream();
+        byte[] burst = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("NOOP\r\n", 10_000)));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Exception? ended = null;
+        for (int i = 0; i < 2_000 && clock.Elapsed < TimeSpan.FromSeconds(60); i++)
+        {
+            try
+            {
+                using var sendTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await stream.WriteAsync(burst, sendTimeout.Token);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+            {
+                ended = ex;
+                break;
+            }
+        }
+
+        Assert.True(ended is IOException or System.Net.Sockets.SocketException,
+            $"the ingress still took commands after {clock.Elapsed.TotalSeconds:F0} s of unread replies ({ended?.GetType().Name ?? "no error"})");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(40));
+    }
+
     private async Task<ExternalTool.Result> SendAsync(string wire)
     {
         string file = Path.Combine(Path.GetTempPath(), $"ep-{Guid.NewGuid():N}.eml");

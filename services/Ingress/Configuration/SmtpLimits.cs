@@ -39,6 +39,12 @@ public sealed class SmtpLimits : IValidatableObject
     /// <summary>Waiting for a command (RFC 5321 §4.5.3.2.7: at least 5 minutes).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Waiting for the client to take our replies (a flush held up because it does not read them). A client that
+    /// pipelines commands and never reads would otherwise hold its session slot for good; past this it is dropped.
+    /// </summary>
+    public TimeSpan WriteTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Waiting for the next block of DATA or BDAT content (RFC 5321 §4.5.3.2.6: 3 minutes on the client side).</summary>
     public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(3);
 

@@ -66,7 +66,9 @@ internal sealed class SmtpConnectionHandler(SmtpSessionServices services, Sessio
         }
         catch (Exception ex) when (ex is IOException or ConnectionResetException or ConnectionAbortedException or OperationCanceledException or ObjectDisposedException)
         {
-            // A client that vanished mid-session: nothing was acknowledged, so nothing is lost.
+            // A client that vanished mid-session, or stopped reading: nothing was acknowledged, so nothing is lost. Abort,
+            // not close: a graceful close would wait to send replies the client does not read.
+            connection.Abort(new ConnectionAbortedException(ex.Message));
             IngressLog.ConnectionEnded(services.Logger, sessionId, ex.GetType().Name);
         }
     }

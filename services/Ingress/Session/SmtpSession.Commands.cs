@@ -464,7 +464,7 @@ internal sealed partial class SmtpSession
         };
 
         // The client waits for this reply; flush what was pipelined before so it is not held back.
-        await _transport.Output.FlushAsync().ConfigureAwait(false);
+        await FlushAsync().ConfigureAwait(false);
 
         // The transaction's span began in MAIL's async flow, which does not carry over here: make it current so
         // the policy request and the publish join the message's trace.
@@ -496,7 +496,7 @@ internal sealed partial class SmtpSession
     private async ValueTask StartTlsAsync()
     {
         Reply(SmtpReplies.ReadyToStartTls);
-        await _transport.Output.FlushAsync().ConfigureAwait(false);
+        await FlushAsync().ConfigureAwait(false);
         _startTlsRequested = true;
     }
 

@@ -183,10 +183,10 @@ internal sealed partial class SmtpSession : IAsyncDisposable
                 return;
             }
 
-            await _transport.Output.FlushAsync().ConfigureAwait(false);
+            await FlushAsync().ConfigureAwait(false);
         }
 
-        await _transport.Output.FlushAsync().ConfigureAwait(false);
+        await FlushAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -452,7 +452,34 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private async ValueTask ReplyAndFlushAsync(SmtpReply reply)
     {
         Reply(reply);
-        await _transport.Output.FlushAsync().ConfigureAwait(false);
+        await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the replies written so far, within <see cref="SmtpLimits.WriteTimeout"/>. A client that does not read them
+    /// fills the socket's buffers and the flush waits; past the timeout the session ends with an I/O error (the
+    /// connection is dropped: a reply could not reach it anyway).
+    /// </summary>
+    private async ValueTask FlushAsync()
+    {
+        ValueTask<FlushResult> flush = _transport.Output.FlushAsync(_connectionClosed);
+        if (flush.IsCompletedSuccessfully)
+        {
+            return; // the usual case: the bytes fitted in the socket's buffer
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_connectionClosed);
+        timeout.CancelAfter(_services.Limits.WriteTimeout);
+        Task<FlushResult> pending = flush.AsTask();
+        if (await Task.WhenAny(pending, Task.Delay(Timeout.Infinite, timeout.Token)).ConfigureAwait(false) != pending)
+        {
+            _transport.Output.CancelPendingFlush();
+            IngressLog.ClientNotReading(_services.Logger, _sessionId, _client, _services.Limits.WriteTimeout);
+            throw new IOException($"the client did not read its replies for {_services.Limits.WriteTimeout}");
+        }
+
+        timeout.Cancel(); // ends the delay that lost the race
+        await pending.ConfigureAwait(false);
     }
 
     /// <summary>A refused command: counts towards the error limit (RFC 5321 §4.5.3 leaves the number to us).</summary>
@@ -463,7 +490,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         {
             Reply(SmtpReplies.TooManyErrors);
             _closing = true;
-            await _transport.Output.FlushAsync().ConfigureAwait(false);
+            await FlushAsync().ConfigureAwait(false);
         }
     }
 

@@ -52,6 +52,9 @@ internal static partial class IngressLog
     [LoggerMessage(1019, LogLevel.Warning, "Session {SessionId}: listener {Listener} expects a PROXY header, and {Peer} is not one of its TrustedProxies; refused without reading it")]
     public static partial void ProxyUntrusted(ILogger logger, string sessionId, string listener, IPEndPoint peer);
 
+    [LoggerMessage(1020, LogLevel.Information, "Session {SessionId}: {Peer} did not read its replies for {Timeout}; connection dropped")]
+    public static partial void ClientNotReading(ILogger logger, string sessionId, IPEndPoint peer, TimeSpan timeout);
+
     [LoggerMessage(1017, LogLevel.Debug, "Session {SessionId} {Direction} {Line}")]
     public static partial void Transcript(ILogger logger, string sessionId, string direction, string line);
 

@@ -101,6 +101,7 @@ public sealed class IngressFixture : IAsyncLifetime
             ["Ingress__Limits__MaxRecipients"] = S(MaxRecipients),
             ["Ingress__Limits__CommandTimeout"] = "00:00:06",
             ["Ingress__Limits__DataTimeout"] = "00:00:06",
+            ["Ingress__Limits__WriteTimeout"] = "00:00:03",
             ["Ingress__Limits__MaxErrors"] = "10",
             ["Ingress__Limits__MaxSessionsPerClient"] = "8",
             ["Ingress__Authentication__MaxFailuresPerClient"] = "3",
