@@ -40,9 +40,14 @@ public sealed class MessagePolicy(
             message.Session.ClientAddress, message.Session.HeloName, message.Envelope.Sender, message.Content, cancellationToken).ConfigureAwait(false);
         PolicyVerdict inboundVerdict = Decide(report);
         metrics.Verdict("inbound", inboundVerdict.Action);
-        PolicyLog.InboundVerdict(logger, message.MessageId, inboundVerdict.Action, inboundVerdict.ReplyCode, report.Spf.Result.ToString(),
-            string.Join(",", report.Dkim.Select(d => d.Result.ToString())), report.Dmarc.Result.ToString(), report.Dmarc.Disposition.ToString(),
-            report.DnsLists.BlockedBy);
+        // Property patterns read the outcomes' Result fields (records, not tasks).
+        if (report is { Spf: { Result: var spf }, Dmarc: { Result: var dmarcResult, Disposition: var disposition } })
+        {
+            PolicyLog.InboundVerdict(logger, message.MessageId, inboundVerdict.Action, inboundVerdict.ReplyCode, spf.ToString(),
+                string.Join(",", report.Dkim.Select(static d => d is { Result: var r } ? r.ToString() : "")), dmarcResult.ToString(), disposition.ToString(),
+                report.DnsLists.BlockedBy);
+        }
+
         return inboundVerdict;
     }
 
@@ -60,7 +65,7 @@ public sealed class MessagePolicy(
         DmarcOutcome dmarc = report.Dmarc;
         if (dmarc.Disposition == DmarcPolicy.Reject)
         {
-            string text = dmarc.Result == DmarcResult.PermError
+            string text = dmarc is { Result: DmarcResult.PermError }
                 ? $"Message refused: {dmarc.Reason}; exactly one From: header with one domain is required (RFC 5322, RFC 7489)"
                 : $"Message refused by the DMARC policy of {dmarc.PolicyDomain}: {dmarc.Reason}";
             return Refuse(PolicyAction.Reject, 550, "5.7.1", text);

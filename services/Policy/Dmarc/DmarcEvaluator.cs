@@ -81,7 +81,7 @@ public sealed class DmarcEvaluator
 
         bool spfAligned = input.Spf == SpfResult.Pass && input.SpfDomain is not null && Aligned(input.SpfDomain, from, record.StrictSpf);
         string? dkimAligned = input.Dkim
-            .FirstOrDefault(d => d.Result == DkimResult.Pass && d.Domain is not null && Aligned(d.Domain, from, record.StrictDkim))?.Domain;
+            .FirstOrDefault(d => d is { Result: DkimResult.Pass, Domain: { } domain } && Aligned(domain, from, record.StrictDkim))?.Domain;
         if (spfAligned || dkimAligned is not null)
         {
             return new DmarcOutcome(DmarcResult.Pass, from, DmarcPolicy.None, policyDomain, record, applied, spfAligned, dkimAligned);
@@ -90,7 +90,7 @@ public sealed class DmarcEvaluator
         // An aligned identifier we could not check might have passed: that is not a fail (TempError never rejects).
         bool couldHavePassed =
             (input.Spf == SpfResult.TempError && input.SpfDomain is not null && Aligned(input.SpfDomain, from, record.StrictSpf))
-            || input.Dkim.Any(d => d.Result == DkimResult.TempError && d.Domain is not null && Aligned(d.Domain, from, record.StrictDkim));
+            || input.Dkim.Any(d => d is { Result: DkimResult.TempError, Domain: { } domain } && Aligned(domain, from, record.StrictDkim));
         if (couldHavePassed)
         {
             return new DmarcOutcome(DmarcResult.TempError, from, DmarcPolicy.None, policyDomain, record, applied,
