@@ -11,12 +11,10 @@ internal static class ForgedAuthenticationResults
 {
     private static ReadOnlySpan<byte> FieldName => "Authentication-Results"u8;
 
-    /// <summary><paramref name="content"/> without the fields claiming <paramref name="authServId"/>; the same array when none does.</summary>
-    public static byte[] Remove(byte[] content, string authServId) => Remove(content, 0, authServId);
-
     /// <summary>
-    /// As above for a message whose header section starts at <paramref name="offset"/> (what comes before it — our own
-    /// prepended fields — is kept as it is): one pass over the header section, and a copy only when a field goes.
+    /// <paramref name="content"/> without the fields claiming <paramref name="authServId"/> in the header section that
+    /// starts at <paramref name="offset"/> (what comes before it — our own prepended fields — is kept as it is): one pass
+    /// over the header section, and a copy only when a field goes; the same array when none does.
     /// </summary>
     public static byte[] Remove(byte[] content, int offset, string authServId)
     {

@@ -81,5 +81,5 @@ public sealed class ForgedAuthenticationResultsTests
     }
 
     private static string Remove(string message) =>
-        Encoding.ASCII.GetString(ForgedAuthenticationResults.Remove(Encoding.ASCII.GetBytes(message), Ours));
+        Encoding.ASCII.GetString(ForgedAuthenticationResults.Remove(Encoding.ASCII.GetBytes(message), 0, Ours));
 }
